@@ -1,0 +1,65 @@
+//! The command line: `reprise <subcommand>`. Parses arguments with clap, calls the library, and
+//! turns its typed errors into plain French sentences and documented exit codes.
+
+mod sample;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Exit codes shared by every subcommand (README, "Codes de sortie").
+pub mod exit {
+    pub const OK: u8 = 0;
+    pub const FAILED: u8 = 1;
+    pub const USAGE: u8 = 2;
+}
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "reprise",
+    version,
+    about = "Réception et consultation hors ligne des fichiers de reprise ITAC / OPALES",
+    long_about = "Sans sous-commande, ouvre l'application de bureau. Avec une sous-commande, \
+                  fonctionne en ligne de commande."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Génère une livraison fictive conforme au format de livraison (tests, démonstration, mesures).
+    Sample(sample::SampleArgs),
+}
+
+/// Runs a parsed command line.
+pub fn run(command: Command) -> ExitCode {
+    let code = match command {
+        Command::Sample(args) => sample::run(args),
+    };
+    ExitCode::from(code)
+}
+
+/// Prints an error for a person, in French, on standard error.
+pub(crate) fn fail(message: impl std::fmt::Display, code: u8) -> u8 {
+    eprintln!("reprise : {message}");
+    code
+}
+
+/// Reads a passphrase from a file (first line, without its line end).
+pub(crate) fn read_passphrase_file(path: &std::path::Path) -> Result<String, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        format!(
+            "impossible de lire le fichier de phrase de passe {} : {e}",
+            path.display()
+        )
+    })?;
+    let line = text.lines().next().unwrap_or("").to_string();
+    if line.is_empty() {
+        return Err(format!(
+            "le fichier {} ne contient pas de phrase de passe",
+            path.display()
+        ));
+    }
+    Ok(line)
+}

@@ -1,0 +1,7 @@
+//! Reprise: reception and offline consultation of the ITAC / OPALES deliveries ("fichiers de
+//! reprise") of the MDPH. See ARCHITECTURE.md for the modules and the data flow.
+
+pub mod cli;
+pub mod format;
+pub mod sample;
+pub mod ui;
