@@ -312,6 +312,31 @@ fn table_counts(model: &AppModel, files: &[FileSpec], per_table: &[u64]) -> Vec<
         .collect()
 }
 
+/// `defects.json`: the delivery, the options that made it and every defect it holds.
+#[derive(serde::Serialize)]
+struct DefectsFile<'a> {
+    delivery: &'a str,
+    application: &'a str,
+    seed: u64,
+    persons: u32,
+    defects: &'a [Defect],
+}
+
+fn write_defects(path: &Path, name: &str, opts: &SampleOptions, defects: &[Defect]) -> Result<(), SampleError> {
+    let file = File::create(path).map_err(io_err(path))?;
+    let mut w = BufWriter::new(file);
+    let doc = DefectsFile {
+        delivery: name,
+        application: opts.app.name(),
+        seed: opts.seed,
+        persons: opts.persons,
+        defects,
+    };
+    serde_json::to_writer_pretty(&mut w, &doc).map_err(|e| io_err(path)(e.into()))?;
+    w.write_all(b"\n").map_err(io_err(path))?;
+    w.flush().map_err(io_err(path))
+}
+
 struct Cleanup(Option<PathBuf>);
 
 impl Drop for Cleanup {
@@ -373,16 +398,7 @@ pub(super) fn write_delivery(
     };
     fs::rename(&tmp, &final_path).map_err(io_err(&final_path))?;
     cleanup.0 = None;
-    let json = serde_json::json!({
-        "delivery": name,
-        "application": opts.app.name(),
-        "seed": opts.seed,
-        "persons": opts.persons,
-        "defects": defects,
-    });
-    let mut text = serde_json::to_vec_pretty(&json).expect("serializable");
-    text.push(b'\n');
-    fs::write(&defects_path, text).map_err(io_err(&defects_path))?;
+    write_defects(&defects_path, &name, opts, &defects)?;
     Ok(SampleSummary {
         delivery: final_path,
         defects_file: defects_path,
