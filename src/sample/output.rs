@@ -322,7 +322,12 @@ struct DefectsFile<'a> {
     defects: &'a [Defect],
 }
 
-fn write_defects(path: &Path, name: &str, opts: &SampleOptions, defects: &[Defect]) -> Result<(), SampleError> {
+fn write_defects(
+    path: &Path,
+    name: &str,
+    opts: &SampleOptions,
+    defects: &[Defect],
+) -> Result<(), SampleError> {
     let file = File::create(path).map_err(io_err(path))?;
     let mut w = BufWriter::new(file);
     let doc = DefectsFile {
