@@ -1,7 +1,9 @@
 //! Reprise: reception and offline consultation of the ITAC / OPALES deliveries ("fichiers de
 //! reprise") of the MDPH. See ARCHITECTURE.md for the modules and the data flow.
 
+pub mod calendar;
 pub mod cli;
+pub mod delivery;
 pub mod format;
 pub mod sample;
 pub mod ui;

@@ -3,11 +3,15 @@
 //! quoting only where needed, CRLF), the Oracle text forms of NUMBER and DATE values, the check
 //! keys of identifiers (NIR, FINESS, UAI) and the single-byte encodings of the delivery.
 
+pub mod controle;
 pub mod descriptif;
 pub mod dialect;
 pub mod encoding;
+pub mod extraction_log;
 pub mod ids;
+pub mod lisezmoi;
 pub mod oracle;
+pub mod records;
 
 /// Name of a delivery: `REPRISE_<APP>_<DEP>_<AAAAMMJJ>`.
 pub fn delivery_name(app: &str, dep: &str, date_aaaammjj: &str) -> String {
