@@ -5,5 +5,8 @@ pub mod calendar;
 pub mod cli;
 pub mod delivery;
 pub mod format;
+pub mod profile;
+pub mod reception;
+pub mod report;
 pub mod sample;
 pub mod ui;

@@ -1,7 +1,9 @@
 //! The command line: `reprise <subcommand>`. Parses arguments with clap, calls the library, and
 //! turns its typed errors into plain French sentences and documented exit codes.
 
+mod common;
 mod sample;
+mod verify;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -9,8 +11,13 @@ use std::process::ExitCode;
 /// Exit codes shared by every subcommand (README, "Codes de sortie").
 pub mod exit {
     pub const OK: u8 = 0;
+    /// `sample`: nothing written. `verify`, `import`: the delivery is NON CONFORME.
     pub const FAILED: u8 = 1;
+    pub const NON_CONFORME: u8 = 1;
     pub const USAGE: u8 = 2;
+    pub const DECRYPT: u8 = 3;
+    pub const REFUSED: u8 = 4;
+    pub const STORE: u8 = 5;
 }
 
 #[derive(Parser, Debug)]
@@ -30,12 +37,15 @@ pub struct Cli {
 pub enum Command {
     /// Génère une livraison fictive conforme au format de livraison (tests, démonstration, mesures).
     Sample(sample::SampleArgs),
+    /// Contrôle de réception d'une livraison, sans rien écrire (procès-verbal, code de sortie).
+    Verify(verify::VerifyArgs),
 }
 
 /// Runs a parsed command line.
 pub fn run(command: Command) -> ExitCode {
     let code = match command {
         Command::Sample(args) => sample::run(args),
+        Command::Verify(args) => verify::run(args),
     };
     ExitCode::from(code)
 }

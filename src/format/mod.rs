@@ -8,6 +8,7 @@ pub mod descriptif;
 pub mod dialect;
 pub mod encoding;
 pub mod extraction_log;
+pub mod finess;
 pub mod ids;
 pub mod lisezmoi;
 pub mod oracle;

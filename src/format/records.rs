@@ -310,7 +310,7 @@ mod tests {
         assert!(rec.unclosed_quote);
         assert_eq!(rec.field(0), b"open;x\r\n");
         assert!(r.next_record().unwrap().is_none());
-        let long = vec![b'x'; 100];
+        let long = [b'x'; 100];
         let mut r = RecordReader::with_limit(&long[..], 50);
         assert!(matches!(r.next_record(), Err(RecordError::TooLong { .. })));
     }

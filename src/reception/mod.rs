@@ -1,0 +1,1571 @@
+//! The reception check (spec section 8): reads a delivery once, streaming, and for every file
+//! compares what CONTROLE.TXT declares with what is read, checks headers against DESCRIPTIF.TXT,
+//! the extraction log and LISEZMOI.TXT, types every value, and finds the data defects (anomalies).
+//! What it reads goes to a [`Loader`]: nothing for `reprise verify`, the store for an import.
+
+pub mod anomaly;
+pub mod report;
+pub mod value;
+
+use crate::calendar;
+use crate::delivery::{
+    Counter, Delivery, DeliveryError, Flow, LimitedReader, Member, Secret, map_read_error,
+};
+use crate::format::controle::Controle;
+use crate::format::descriptif::{Column, ColumnType, Descriptif, Table};
+use crate::format::extraction_log::ExtractionLog;
+use crate::format::lisezmoi::Lisezmoi;
+use crate::format::records::{RecordError, RecordReader, Terminator};
+use crate::format::{self, dialect, ids};
+use crate::profile::{IdentifierKind, Profile};
+use anomaly::{Anomaly, AnomalyKind, SummaryBuilder};
+use chrono::NaiveDate;
+use encoding_rs::Encoding;
+use report::{DeliveryIdentity, FileCheck, LogCheck, ReceptionReport, TableCount, Verdict};
+use sha2::{Digest, Sha256};
+use std::collections::{HashMap, HashSet};
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::io::{self, BufReader, Read};
+use std::sync::atomic::AtomicBool;
+use thiserror::Error;
+use value::{TextForm, Untyped, Value};
+
+/// Largest metadata file read in memory (LISEZMOI, CONTROLE, DESCRIPTIF, EXTRACTION.LOG).
+pub const MAX_METADATA_BYTES: u64 = 64 << 20;
+/// Largest number of files a delivery may list.
+pub const MAX_FILES: usize = 10_000;
+
+const METADATA: [&str; 4] = [
+    format::LISEZMOI,
+    format::CONTROLE,
+    format::DESCRIPTIF,
+    format::EXTRACTION_LOG,
+];
+
+/// A table as the loader receives it.
+#[derive(Clone, Debug)]
+pub struct TableInfo {
+    pub name: String,
+    pub label: String,
+    pub file: String,
+    pub columns: Vec<Column>,
+    pub form: TextForm,
+    /// Described in DESCRIPTIF.TXT (else typed as text from the file's header).
+    pub described: bool,
+}
+
+/// A file as the loader receives it, once read.
+#[derive(Clone, Debug, Default)]
+pub struct FileInfo {
+    pub path: String,
+    pub bytes: u64,
+    pub sha256: String,
+    pub records: u64,
+    pub bom: bool,
+    /// The first line as delivered, with its line end (header, or FINESS metadata line).
+    pub first_line: Vec<u8>,
+    /// The whole file, for the metadata files (LISEZMOI, CONTROLE, DESCRIPTIF, EXTRACTION.LOG).
+    pub content: Option<Vec<u8>>,
+    /// Tables held by the file, in the order the loader received them.
+    pub tables: Vec<usize>,
+}
+
+/// Errors of the loader (the store), which stop the reception.
+#[derive(Debug, Error)]
+pub enum LoadError {
+    #[error("{0}")]
+    Store(String),
+    #[error("lecture interrompue à la demande")]
+    Cancelled,
+}
+
+/// Receives what the reception reads.
+pub trait Loader {
+    fn begin_table(&mut self, index: usize, table: &TableInfo) -> Result<(), LoadError>;
+    /// A row of table `index`; `raw` is the record exactly as delivered (with its line end) when
+    /// writing the values back in the format's dialect would not give the same bytes.
+    fn row(
+        &mut self,
+        index: usize,
+        record: u64,
+        values: &[Value],
+        raw: Option<&[u8]>,
+    ) -> Result<(), LoadError>;
+    fn end_table(
+        &mut self,
+        index: usize,
+        rows: u64,
+        leading_zero: &[bool],
+    ) -> Result<(), LoadError>;
+    fn file(&mut self, file: &FileInfo) -> Result<(), LoadError>;
+    fn anomaly(&mut self, anomaly: &Anomaly) -> Result<(), LoadError>;
+}
+
+/// A loader that keeps nothing (`reprise verify`).
+pub struct NoLoader;
+
+impl Loader for NoLoader {
+    fn begin_table(&mut self, _: usize, _: &TableInfo) -> Result<(), LoadError> {
+        Ok(())
+    }
+    fn row(&mut self, _: usize, _: u64, _: &[Value], _: Option<&[u8]>) -> Result<(), LoadError> {
+        Ok(())
+    }
+    fn end_table(&mut self, _: usize, _: u64, _: &[bool]) -> Result<(), LoadError> {
+        Ok(())
+    }
+    fn file(&mut self, _: &FileInfo) -> Result<(), LoadError> {
+        Ok(())
+    }
+    fn anomaly(&mut self, _: &Anomaly) -> Result<(), LoadError> {
+        Ok(())
+    }
+}
+
+#[derive(Debug, Error)]
+pub enum ReceiveError {
+    #[error(transparent)]
+    Delivery(#[from] DeliveryError),
+    #[error(transparent)]
+    Load(#[from] LoadError),
+}
+
+impl ReceiveError {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            ReceiveError::Delivery(d) => d.exit_code(),
+            ReceiveError::Load(LoadError::Cancelled) => 4,
+            ReceiveError::Load(_) => 5,
+        }
+    }
+}
+
+/// Progress of a reception, for a progress bar.
+#[derive(Clone, Debug, Default)]
+pub struct Progress {
+    pub file: String,
+    pub bytes: u64,
+    pub bytes_expected: Option<u64>,
+    pub records: u64,
+    pub files_done: usize,
+    pub files_expected: usize,
+}
+
+/// Options of a reception.
+pub struct ReceiveOptions<'a> {
+    pub secret: Option<&'a Secret>,
+    pub received_on: NaiveDate,
+    pub profiles: &'a [Profile],
+    pub cancel: &'a AtomicBool,
+    pub progress: &'a mut dyn FnMut(&Progress),
+}
+
+fn key_hash(parts: &[&[u8]]) -> u64 {
+    let mut h = DefaultHasher::new();
+    for p in parts {
+        trim_blanks(p).hash(&mut h);
+        0xFFu8.hash(&mut h);
+    }
+    h.finish()
+}
+
+fn trim_blanks(b: &[u8]) -> &[u8] {
+    let end = b.iter().rposition(|&c| c != b' ').map_or(0, |p| p + 1);
+    &b[..end]
+}
+
+/// A set of values of some columns of a table that other tables refer to.
+struct TargetSet {
+    columns: Vec<usize>,
+    values: HashSet<u64>,
+}
+
+/// A reference from columns of a table to a target set of another.
+struct RefCheck {
+    columns: Vec<usize>,
+    target_table: String,
+    target_set: usize,
+    kind: AnomalyKind,
+    /// Values whose target table was not read yet: (record, value as delivered).
+    pending: Vec<(u64, Box<str>)>,
+}
+
+struct IdCheck {
+    kind: IdentifierKind,
+    column: usize,
+    key_column: Option<usize>,
+}
+
+struct TableState {
+    info: TableInfo,
+    index: usize,
+    rows: u64,
+    started: bool,
+    done: bool,
+    leading_zero: Vec<Option<bool>>,
+    key_columns: Vec<usize>,
+    targets: Vec<TargetSet>,
+    refs: Vec<RefCheck>,
+    ids: Vec<IdCheck>,
+}
+
+/// Reads a member while hashing and counting it.
+struct HashingReader<R> {
+    inner: R,
+    hasher: Sha256,
+    bytes: u64,
+}
+
+impl<R: Read> Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+}
+
+struct ReadFile {
+    bytes: u64,
+    sha: String,
+    records: u64,
+}
+
+/// The reception in progress.
+struct Reception<'a, 'l> {
+    delivery: &'a Delivery,
+    opts: ReceiveOptions<'a>,
+    loader: &'l mut dyn Loader,
+    total: Counter,
+    metadata: HashMap<String, Vec<u8>>,
+    lisezmoi: Option<Lisezmoi>,
+    controle: Option<Controle>,
+    descriptif: Option<Descriptif>,
+    descriptif_error: Option<String>,
+    log: Option<ExtractionLog>,
+    encoding: &'static Encoding,
+    decimal: char,
+    profile: Option<Profile>,
+    tables: Vec<TableState>,
+    next_index: usize,
+    read: HashMap<String, ReadFile>,
+    /// Files met before the metadata was known, read in a second pass.
+    deferred: Vec<String>,
+    prepared: bool,
+    reasons: Vec<String>,
+    warnings: Vec<String>,
+    summary: SummaryBuilder,
+    progress: Progress,
+}
+
+fn decode_text(bytes: &[u8], enc: &'static Encoding) -> String {
+    let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF][..]).unwrap_or(bytes);
+    enc.decode_without_bom_handling(bytes).0.into_owned()
+}
+
+/// Which tables a data file holds, by the format's conventions (spec sections 2 and 6).
+fn tables_of_file(path: &str) -> Option<Vec<String>> {
+    if path == format::FINESS_FILE {
+        return Some(vec![
+            format::finess::STRUCTURE_TABLE.into(),
+            format::finess::GEO_TABLE.into(),
+        ]);
+    }
+    if path == format::RAMSESE_FILE {
+        return Some(vec!["REF_RAMSESE".into()]);
+    }
+    let name = path.strip_prefix("DONNEES/")?.strip_suffix(".TXT")?;
+    (!name.is_empty() && !name.contains('/')).then(|| vec![name.to_string()])
+}
+
+/// The file a table is delivered in.
+fn file_of_table(table: &str) -> String {
+    match table {
+        format::finess::STRUCTURE_TABLE | format::finess::GEO_TABLE => format::FINESS_FILE.into(),
+        "REF_RAMSESE" => format::RAMSESE_FILE.into(),
+        t => format!("DONNEES/{t}.TXT"),
+    }
+}
+
+impl<'a, 'l> Reception<'a, 'l> {
+    fn anomaly(&mut self, a: Anomaly) -> Result<(), LoadError> {
+        self.summary.add(&a);
+        self.loader.anomaly(&a)
+    }
+
+    fn visit(&mut self, member: Member, second_pass: bool) -> Result<Flow, DeliveryError> {
+        let path = member.path.clone();
+        if second_pass && !self.deferred.contains(&path) {
+            return Ok(Flow::Continue);
+        }
+        if self.read.len() > MAX_FILES {
+            return Err(DeliveryError::Hostile(format!(
+                "plus de {MAX_FILES} fichiers dans la livraison"
+            )));
+        }
+        if METADATA.contains(&path.as_str()) {
+            self.read_metadata(member)?;
+            return Ok(Flow::Continue);
+        }
+        let ready = self.metadata.contains_key(format::CONTROLE)
+            && self.metadata.contains_key(format::DESCRIPTIF)
+            && self.metadata.contains_key(format::LISEZMOI);
+        if !ready && !second_pass {
+            // The data comes before what describes it: read it in a second pass.
+            self.deferred.push(path);
+            return Ok(Flow::Continue);
+        }
+        self.prepare()
+            .map_err(|e| DeliveryError::Hostile(e.to_string()))?;
+        self.read_data(member).map_err(|e| match e {
+            ReceiveError::Delivery(d) => d,
+            ReceiveError::Load(l) => {
+                DeliveryError::Io(path.clone(), io::Error::other(LoadFailure(l.to_string())))
+            }
+        })?;
+        Ok(Flow::Continue)
+    }
+
+    /// Limit of a member: what CONTROLE.TXT declares, else what the container says.
+    fn member_limit(&self, path: &str, size: Option<u64>, cap: u64) -> Result<u64, DeliveryError> {
+        if let Some(e) = self.controle.as_ref().and_then(|c| c.get(path)) {
+            if let Some(s) = size
+                && s > e.bytes
+            {
+                return Err(DeliveryError::Hostile(format!(
+                    "{path} fait {s} octets alors que CONTROLE.TXT en déclare {}",
+                    e.bytes
+                )));
+            }
+            return Ok(e.bytes);
+        }
+        Ok(size.unwrap_or(cap).min(cap))
+    }
+
+    fn read_metadata(&mut self, member: Member) -> Result<(), DeliveryError> {
+        let path = member.path.clone();
+        let limit = self.member_limit(&path, member.size, MAX_METADATA_BYTES)?;
+        let mut bytes = Vec::new();
+        let counter = Counter::new(limit);
+        LimitedReader::new(member.reader, counter, path.clone())
+            .read_to_end(&mut bytes)
+            .map_err(|e| map_read_error(e, &path))?;
+        self.progress.files_done += 1;
+        self.progress.file = path.clone();
+        (self.opts.progress)(&self.progress);
+        if path == format::LISEZMOI {
+            let l = Lisezmoi::parse(&decode_text(&bytes, encoding_rs::WINDOWS_1252));
+            if let Some(enc) = l.get("ENCODAGE").and_then(format::encoding::by_label) {
+                self.encoding = enc;
+            }
+            self.decimal = l.decimal_separator();
+            self.lisezmoi = Some(Lisezmoi::parse(&decode_text(&bytes, self.encoding)));
+        }
+        if path == format::CONTROLE {
+            let c = Controle::parse(&decode_text(&bytes, self.encoding));
+            if c.entries.len() > MAX_FILES {
+                return Err(DeliveryError::Hostile(format!(
+                    "CONTROLE.TXT liste plus de {MAX_FILES} fichiers"
+                )));
+            }
+            // The whole decompressed archive may hold the declared files, their tar headers and
+            // padding, and little else.
+            let declared = c.total_bytes() + bytes.len() as u64;
+            let overhead = (c.entries.len() as u64 + 16) * 1536 + (1 << 20);
+            self.total.set_limit(declared.saturating_add(overhead));
+            self.progress.files_expected = c.entries.len() + 1;
+            self.controle = Some(c);
+        }
+        self.metadata.insert(path, bytes);
+        Ok(())
+    }
+
+    /// Once the metadata is known: parses DESCRIPTIF.TXT, picks the profile, announces the tables.
+    fn prepare(&mut self) -> Result<(), LoadError> {
+        if self.prepared {
+            return Ok(());
+        }
+        self.prepared = true;
+        if let Some(bytes) = self.metadata.get(format::LISEZMOI)
+            && self.lisezmoi.is_none()
+        {
+            self.lisezmoi = Some(Lisezmoi::parse(&decode_text(bytes, self.encoding)));
+        }
+        if let Some(bytes) = self.metadata.get(format::DESCRIPTIF) {
+            let text = decode_text(bytes, self.encoding);
+            let mut reader = RecordReader::new(text.as_bytes());
+            let mut records = Vec::new();
+            loop {
+                match reader.next_record() {
+                    Ok(Some(r)) => {
+                        if !r.is_blank() {
+                            let line = r.line as usize;
+                            records.push((
+                                line,
+                                r.fields()
+                                    .map(|f| String::from_utf8_lossy(f).into_owned())
+                                    .collect::<Vec<_>>(),
+                            ));
+                        }
+                    }
+                    Ok(None) => break,
+                    Err(e) => {
+                        self.descriptif_error = Some(e.to_string());
+                        break;
+                    }
+                }
+            }
+            if let Some((_, first)) = records.first()
+                && first.join(";") != format::DESCRIPTIF_HEADER
+            {
+                self.reasons.push(format!(
+                    "DESCRIPTIF.TXT : en-tête « {} » au lieu de « {} »",
+                    first.join(";"),
+                    format::DESCRIPTIF_HEADER
+                ));
+            }
+            match Descriptif::from_records(records) {
+                Ok(d) => self.descriptif = Some(d),
+                Err(e) => self.descriptif_error = Some(e.to_string()),
+            }
+        }
+        if let Some(e) = &self.descriptif_error {
+            self.reasons.push(format!("DESCRIPTIF.TXT illisible : {e}"));
+        }
+        let (app, version) = self
+            .lisezmoi
+            .as_ref()
+            .map(|l| {
+                (
+                    l.get("APPLICATION").unwrap_or("").to_string(),
+                    l.get("VERSION").unwrap_or("").to_string(),
+                )
+            })
+            .unwrap_or_default();
+        self.profile = Profile::find(self.opts.profiles, &app, &version).cloned();
+        if self.profile.is_none() {
+            self.warnings.push(format!(
+                "aucun profil pour l'application « {app} » version « {version} » : les identifiants (NIR, FINESS, UAI) ne sont pas vérifiés"
+            ));
+        }
+        let described: Vec<Table> = self
+            .descriptif
+            .as_ref()
+            .map(|d| d.tables.clone())
+            .unwrap_or_default();
+        for t in &described {
+            self.add_table(t.clone(), true)?;
+        }
+        self.plan_checks();
+        Ok(())
+    }
+
+    fn add_table(&mut self, t: Table, described: bool) -> Result<usize, LoadError> {
+        let iso = t.name == format::finess::STRUCTURE_TABLE || t.name == format::finess::GEO_TABLE;
+        let form = TextForm {
+            decimal: if iso { '.' } else { self.decimal },
+            iso_dates: iso,
+        };
+        let info = TableInfo {
+            file: file_of_table(&t.name),
+            name: t.name.clone(),
+            label: t.label.clone(),
+            form,
+            described,
+            columns: t.columns.clone(),
+        };
+        let index = self.next_index;
+        self.next_index += 1;
+        self.loader.begin_table(index, &info)?;
+        self.tables.push(TableState {
+            leading_zero: vec![None; info.columns.len()],
+            key_columns: t.key_columns(),
+            info,
+            index,
+            rows: 0,
+            started: false,
+            done: false,
+            targets: Vec::new(),
+            refs: Vec::new(),
+            ids: Vec::new(),
+        });
+        Ok(self.tables.len() - 1)
+    }
+
+    /// Works out which value sets to collect and which references and identifiers to check.
+    fn plan_checks(&mut self) {
+        // References, grouped per (table, target table).
+        for ti in 0..self.tables.len() {
+            let cols = self.tables[ti].info.columns.clone();
+            let mut by_target: Vec<(String, Vec<(usize, String)>)> = Vec::new();
+            for (ci, c) in cols.iter().enumerate() {
+                if let Some(r) = &c.reference {
+                    match by_target.iter_mut().find(|(t, _)| *t == r.table) {
+                        Some((_, v)) => v.push((ci, r.column.clone())),
+                        None => by_target.push((r.table.clone(), vec![(ci, r.column.clone())])),
+                    }
+                }
+            }
+            for (target, refs) in by_target {
+                let Some(tt) = self.tables.iter().position(|t| t.info.name == target) else {
+                    continue;
+                };
+                let target_cols: Vec<Option<usize>> = refs
+                    .iter()
+                    .map(|(_, c)| {
+                        self.tables[tt]
+                            .info
+                            .columns
+                            .iter()
+                            .position(|x| x.name == *c)
+                    })
+                    .collect();
+                if target_cols.iter().any(Option::is_none) {
+                    continue;
+                }
+                let target_cols: Vec<usize> = target_cols.into_iter().flatten().collect();
+                let key = &self.tables[tt].key_columns;
+                // A composite reference: the columns cover the target's key of several columns.
+                let groups: Vec<(Vec<usize>, Vec<usize>)> = if key.len() > 1
+                    && target_cols.len() == key.len()
+                    && key.iter().all(|k| target_cols.contains(k))
+                {
+                    let ordered: Vec<usize> = key
+                        .iter()
+                        .map(|k| refs[target_cols.iter().position(|c| c == k).expect("covered")].0)
+                        .collect();
+                    vec![(ordered, key.clone())]
+                } else {
+                    refs.iter()
+                        .zip(&target_cols)
+                        .map(|((c, _), t)| (vec![*c], vec![*t]))
+                        .collect()
+                };
+                for (src, dst) in groups {
+                    let set = match self.tables[tt]
+                        .targets
+                        .iter()
+                        .position(|s| s.columns == dst)
+                    {
+                        Some(s) => s,
+                        None => {
+                            self.tables[tt].targets.push(TargetSet {
+                                columns: dst,
+                                values: HashSet::new(),
+                            });
+                            self.tables[tt].targets.len() - 1
+                        }
+                    };
+                    let kind = if target.starts_with("R_") {
+                        AnomalyKind::UnknownCode
+                    } else {
+                        AnomalyKind::OrphanReference
+                    };
+                    self.tables[ti].refs.push(RefCheck {
+                        columns: src,
+                        target_table: target.clone(),
+                        target_set: set,
+                        kind,
+                        pending: Vec::new(),
+                    });
+                }
+            }
+        }
+        // Primary keys: checked for duplicates in the tables other tables refer to (their key
+        // values are collected anyway; other tables would cost memory for every row).
+        for t in &mut self.tables {
+            if !t.targets.is_empty()
+                && !t.key_columns.is_empty()
+                && !t.targets.iter().any(|s| s.columns == t.key_columns)
+            {
+                t.targets.push(TargetSet {
+                    columns: t.key_columns.clone(),
+                    values: HashSet::new(),
+                });
+            }
+        }
+        if let Some(p) = &self.profile {
+            for check in &p.identifiers {
+                if let Some(t) = self.tables.iter_mut().find(|t| t.info.name == check.table)
+                    && let Some(c) = t.info.columns.iter().position(|c| c.name == check.column)
+                {
+                    let key_column = check
+                        .key_column
+                        .as_ref()
+                        .and_then(|k| t.info.columns.iter().position(|c| &c.name == k));
+                    t.ids.push(IdCheck {
+                        kind: check.kind,
+                        column: c,
+                        key_column,
+                    });
+                }
+            }
+        }
+    }
+
+    fn read_data(&mut self, member: Member) -> Result<(), ReceiveError> {
+        let path = member.path.clone();
+        let limit = self.member_limit(&path, member.size, u64::MAX)?;
+        let counter = Counter::new(limit);
+        let limited = LimitedReader::new(member.reader, counter, path.clone());
+        let mut hashing = HashingReader {
+            inner: limited,
+            hasher: Sha256::new(),
+            bytes: 0,
+        };
+        let names = tables_of_file(&path);
+        let mut file = FileInfo {
+            path: path.clone(),
+            ..Default::default()
+        };
+        let records = match names {
+            None => {
+                // Not a table: read it only to check its size and hash.
+                io::copy(&mut hashing, &mut io::sink()).map_err(|e| map_read_error(e, &path))?;
+                0
+            }
+            Some(names) => {
+                let mut reader = RecordReader::new(BufReader::with_capacity(1 << 16, &mut hashing));
+                let n = self.read_records(&path, &names, &mut reader, &mut file)?;
+                file.bom = reader.bom;
+                n
+            }
+        };
+        let sha = hex::encode(hashing.hasher.finalize());
+        file.bytes = hashing.bytes;
+        file.sha256 = sha.clone();
+        file.records = records;
+        if file.bom {
+            self.anomaly(Anomaly {
+                file: path.clone(),
+                table: None,
+                record: 0,
+                column: None,
+                value: None,
+                kind: AnomalyKind::Bom,
+                detail: "une marque d'ordre des octets (BOM) précède le fichier ; elle est ignorée"
+                    .into(),
+            })?;
+        }
+        self.loader.file(&file)?;
+        self.read.insert(
+            path.clone(),
+            ReadFile {
+                bytes: file.bytes,
+                sha,
+                records,
+            },
+        );
+        self.progress.files_done += 1;
+        (self.opts.progress)(&self.progress);
+        Ok(())
+    }
+
+    fn table_index(&mut self, name: &str, header: &[String]) -> Result<usize, LoadError> {
+        if let Some(i) = self.tables.iter().position(|t| t.info.name == name) {
+            return Ok(i);
+        }
+        // A data file that DESCRIPTIF.TXT does not describe: kept, as text, named by its header.
+        let columns = header
+            .iter()
+            .map(|h| Column {
+                name: h.clone(),
+                ty: ColumnType::Varchar2,
+                length: None,
+                precision: None,
+                scale: None,
+                mandatory: false,
+                key: None,
+                reference: None,
+                label: String::new(),
+            })
+            .collect();
+        self.add_table(
+            Table {
+                name: name.to_string(),
+                label: String::new(),
+                columns,
+            },
+            false,
+        )
+    }
+
+    fn read_records<R: io::BufRead>(
+        &mut self,
+        path: &str,
+        names: &[String],
+        reader: &mut RecordReader<R>,
+        file: &mut FileInfo,
+    ) -> Result<u64, ReceiveError> {
+        let finess = path == format::FINESS_FILE;
+        let map_err = |e: RecordError, path: &str| -> ReceiveError {
+            match e {
+                RecordError::TooLong { line, limit } => {
+                    ReceiveError::Delivery(DeliveryError::Hostile(format!(
+                        "{path}, ligne {line} : enregistrement de plus de {limit} octets, impossible dans une extraction Oracle"
+                    )))
+                }
+                RecordError::Io(io) => ReceiveError::Delivery(map_read_error(io, path)),
+            }
+        };
+        // First line: the header, or the FINESS metadata line.
+        let first = match reader.next_record().map_err(|e| map_err(e, path))? {
+            Some(r) => r,
+            None => {
+                if !finess {
+                    self.reasons
+                        .push(format!("{path} est vide : la ligne d'en-tête manque"));
+                }
+                return Ok(0);
+            }
+        };
+        file.first_line = first.raw.clone();
+        file.first_line.extend_from_slice(match first.terminator {
+            Some(Terminator::CrLf) => b"\r\n",
+            Some(Terminator::Lf) => b"\n",
+            _ => b"",
+        });
+        let header: Vec<String> = first
+            .fields()
+            .map(|f| decode_text(f, self.encoding))
+            .collect();
+        let mut tis = Vec::new();
+        if finess {
+            if header.first().map(String::as_str) != Some("finess") {
+                self.reasons.push(format!(
+                    "{path} : la première ligne n'est pas « finess;etalab;… »"
+                ));
+            }
+            for n in names {
+                let ti = self.table_index(n, &[])?;
+                tis.push(ti);
+            }
+        } else {
+            let ti = self.table_index(&names[0], &header)?;
+            let expected = self.tables[ti]
+                .info
+                .columns
+                .iter()
+                .map(|c| c.name.as_str())
+                .collect::<Vec<_>>()
+                .join(";");
+            if header.join(";") != expected {
+                self.reasons.push(format!(
+                    "{path} : l'en-tête « {} » diffère de DESCRIPTIF.TXT « {expected} »",
+                    header.join(";")
+                ));
+            }
+            tis.push(ti);
+        }
+        for &ti in &tis {
+            self.tables[ti].started = true;
+            file.tables.push(self.tables[ti].index);
+        }
+        let mut count = 0u64;
+        let mut lf_only = 0u64;
+        let mut values: Vec<Value> = Vec::new();
+        loop {
+            if count.is_multiple_of(4096) {
+                if self.opts.cancel.load(std::sync::atomic::Ordering::Relaxed) {
+                    return Err(ReceiveError::Load(LoadError::Cancelled));
+                }
+                self.progress.file = path.to_string();
+                self.progress.records = count;
+                self.progress.bytes_expected = self
+                    .controle
+                    .as_ref()
+                    .and_then(|c| c.get(path))
+                    .map(|e| e.bytes);
+                (self.opts.progress)(&self.progress);
+            }
+            let rec = match reader.next_record().map_err(|e| map_err(e, path))? {
+                Some(r) => r,
+                None => break,
+            };
+            count += 1;
+            if rec.terminator == Some(Terminator::Lf) {
+                lf_only += 1;
+            }
+            let ti = if finess {
+                let tag = rec.field(0);
+                if tag == format::finess::STRUCTURE_TAG.as_bytes() {
+                    tis[0]
+                } else if tag == format::finess::GEO_TAG.as_bytes() {
+                    tis[1]
+                } else {
+                    // Not a FINESS record type: kept as delivered in the structure table.
+                    let raw = record_bytes(rec);
+                    let t = &mut self.tables[tis[0]];
+                    t.rows += 1;
+                    let (index, record) = (t.index, t.rows);
+                    let n = t.info.columns.len();
+                    let text = decode_text(&rec.raw, self.encoding);
+                    self.loader
+                        .row(index, record, &vec![Value::Null; n], Some(&raw))?;
+                    self.anomaly(Anomaly {
+                        file: path.to_string(),
+                        table: Some(format::finess::STRUCTURE_TABLE.into()),
+                        record,
+                        column: None,
+                        value: Some(text),
+                        kind: AnomalyKind::UnknownRecord,
+                        detail: "ni structureet ni geolocalisation : gardé tel que livré".into(),
+                    })?;
+                    continue;
+                }
+            } else {
+                tis[0]
+            };
+            self.process_record(path, ti, rec, finess, &mut values)?;
+        }
+        if lf_only > 0 {
+            self.anomaly(Anomaly {
+                file: path.to_string(),
+                table: None,
+                record: 0,
+                column: None,
+                value: None,
+                kind: AnomalyKind::LineEnding,
+                detail: format!("{lf_only} enregistrement(s) terminé(s) par LF seul"),
+            })?;
+        }
+        for &ti in &tis {
+            self.finish_table(ti)?;
+        }
+        Ok(count)
+    }
+
+    fn process_record(
+        &mut self,
+        path: &str,
+        ti: usize,
+        rec: &crate::format::records::Record,
+        finess: bool,
+        values: &mut Vec<Value>,
+    ) -> Result<(), ReceiveError> {
+        let encoding = self.encoding;
+        let mut anomalies: Vec<Anomaly> = Vec::new();
+        let t = &mut self.tables[ti];
+        t.rows += 1;
+        let record = t.rows;
+        let ncols = t.info.columns.len();
+        // FINESS: one more empty field after the last one may occur and is not a field.
+        let mut nfields = rec.len();
+        if finess && nfields == ncols + 1 && rec.field(ncols).is_empty() {
+            nfields = ncols;
+        }
+        let mut canonical = rec.canonical && nfields == rec.len();
+        let mk = |column: Option<&str>,
+                  value: Option<String>,
+                  kind: AnomalyKind,
+                  detail: String| Anomaly {
+            file: path.to_string(),
+            table: Some(t.info.name.clone()),
+            record,
+            column: column.map(str::to_string),
+            value,
+            kind,
+            detail,
+        };
+        if nfields != ncols {
+            canonical = false;
+            anomalies.push(mk(
+                None,
+                Some(decode_text(&rec.raw, encoding)),
+                AnomalyKind::FieldCount,
+                format!("{nfields} champs au lieu de {ncols} : enregistrement gardé tel que livré"),
+            ));
+        }
+        if rec.unclosed_quote || rec.stray_after_quote {
+            anomalies.push(mk(
+                None,
+                None,
+                AnomalyKind::Quoting,
+                if rec.unclosed_quote {
+                    "guillemet jamais refermé".into()
+                } else {
+                    "caractères après un guillemet fermant".into()
+                },
+            ));
+        }
+        values.clear();
+        let mut texts: Vec<Option<String>> = Vec::with_capacity(ncols);
+        for (ci, col) in t.info.columns.iter().enumerate() {
+            if ci >= nfields {
+                values.push(Value::Null);
+                texts.push(None);
+                continue;
+            }
+            let bytes = rec.field(ci);
+            let (text, had_errors) = encoding.decode_without_bom_handling(bytes);
+            let text = text.into_owned();
+            if had_errors {
+                canonical = false;
+                anomalies.push(mk(
+                    Some(&col.name),
+                    Some(text.clone()),
+                    AnomalyKind::InvalidEncoding,
+                    String::new(),
+                ));
+            }
+            if text.is_empty() {
+                if col.mandatory {
+                    anomalies.push(mk(
+                        Some(&col.name),
+                        None,
+                        AnomalyKind::MissingValue,
+                        "colonne obligatoire (O)".into(),
+                    ));
+                }
+                values.push(Value::Null);
+                texts.push(None);
+                continue;
+            }
+            if text.chars().any(|c| c < ' ' && c != '\r' && c != '\n') {
+                anomalies.push(mk(
+                    Some(&col.name),
+                    Some(text.clone()),
+                    AnomalyKind::ControlCharacter,
+                    String::new(),
+                ));
+            }
+            if col.ty.is_text()
+                && let Some(len) = col.length
+                && text.chars().count() > len as usize
+            {
+                anomalies.push(mk(
+                    Some(&col.name),
+                    Some(text.clone()),
+                    AnomalyKind::OverlongValue,
+                    format!("{} caractères pour {len} déclarés", text.chars().count()),
+                ));
+            }
+            texts.push(Some(text.clone()));
+            let (v, untyped) =
+                value::type_value(col.ty, text, t.info.form, &mut t.leading_zero[ci]);
+            if let Some(u) = untyped {
+                let (kind, detail) = match u {
+                    Untyped::ImpossibleDate => (
+                        AnomalyKind::ImpossibleDate,
+                        "gardée telle que livrée".to_string(),
+                    ),
+                    Untyped::InvalidNumber => (
+                        AnomalyKind::InvalidNumber,
+                        "gardé tel que livré".to_string(),
+                    ),
+                };
+                anomalies.push(mk(Some(&col.name), texts[ci].clone(), kind, detail));
+            }
+            values.push(v);
+        }
+        // Identifiers with a check key.
+        for id in &t.ids {
+            let Some(v) = texts.get(id.column).cloned().flatten() else {
+                continue;
+            };
+            let col = &t.info.columns[id.column].name;
+            match id.kind {
+                IdentifierKind::Nir => {
+                    let Some(kc) = id.key_column else { continue };
+                    let Some(key) = texts.get(kc).cloned().flatten() else {
+                        continue;
+                    };
+                    match ids::nir_key_ok(v.trim_end(), key.trim_end()) {
+                        Some(true) => {}
+                        Some(false) => anomalies.push(mk(
+                            Some(&t.info.columns[kc].name),
+                            Some(key.clone()),
+                            AnomalyKind::WrongNirKey,
+                            format!(
+                                "clé attendue {:02} pour le NIR {v}",
+                                ids::nir_key(v.trim_end()).unwrap_or(0)
+                            ),
+                        )),
+                        None => anomalies.push(mk(
+                            Some(col),
+                            Some(v.clone()),
+                            AnomalyKind::MalformedIdentifier,
+                            "NIR de 13 caractères attendu".into(),
+                        )),
+                    }
+                }
+                IdentifierKind::Nir15 => {
+                    if v.len() != 15 || !v.is_ascii() {
+                        anomalies.push(mk(
+                            Some(col),
+                            Some(v.clone()),
+                            AnomalyKind::MalformedIdentifier,
+                            "NIR et clé sur 15 caractères attendus".into(),
+                        ));
+                        continue;
+                    }
+                    let key = &v[13..];
+                    if key.trim().is_empty() {
+                        continue;
+                    }
+                    match ids::nir_key_ok(&v[..13], key) {
+                        Some(true) => {}
+                        Some(false) => anomalies.push(mk(
+                            Some(col),
+                            Some(v.clone()),
+                            AnomalyKind::WrongNirKey,
+                            format!("clé attendue {:02}", ids::nir_key(&v[..13]).unwrap_or(0)),
+                        )),
+                        None => anomalies.push(mk(
+                            Some(col),
+                            Some(v.clone()),
+                            AnomalyKind::MalformedIdentifier,
+                            "NIR mal formé".into(),
+                        )),
+                    }
+                }
+                IdentifierKind::Finess => {
+                    if ids::luhn_ok(v.trim_end()) == Some(false) {
+                        anomalies.push(mk(
+                            Some(col),
+                            Some(v.clone()),
+                            AnomalyKind::WrongFinessKey,
+                            "la clé de Luhn ne vérifie pas".into(),
+                        ));
+                    }
+                }
+                IdentifierKind::Uai => match ids::uai_ok(v.trim_end()) {
+                    Some(true) => {}
+                    Some(false) => anomalies.push(mk(
+                        Some(col),
+                        Some(v.clone()),
+                        AnomalyKind::WrongUaiKey,
+                        format!(
+                            "lettre attendue {}",
+                            ids::uai_letter(&v[..7]).unwrap_or('?')
+                        ),
+                    )),
+                    None => anomalies.push(mk(
+                        Some(col),
+                        Some(v.clone()),
+                        AnomalyKind::MalformedIdentifier,
+                        "UAI de 7 chiffres et une lettre attendu".into(),
+                    )),
+                },
+            }
+        }
+        // Value sets other tables refer to, and duplicate keys.
+        for set in t.targets.iter_mut() {
+            let parts: Vec<&[u8]> = set
+                .columns
+                .iter()
+                .map(|&c| if c < nfields { rec.field(c) } else { &[][..] })
+                .collect();
+            if parts.iter().all(|p| trim_blanks(p).is_empty()) {
+                continue;
+            }
+            let fresh = set.values.insert(key_hash(&parts));
+            if !fresh && set.columns == t.key_columns {
+                let shown: Vec<String> = parts.iter().map(|p| decode_text(p, encoding)).collect();
+                anomalies.push(mk(
+                    Some(&t.info.columns[set.columns[0]].name),
+                    Some(shown.join(" + ")),
+                    AnomalyKind::DuplicateKey,
+                    "une autre ligne a déjà cette clé".into(),
+                ));
+            }
+        }
+        let raw = (!canonical).then(|| record_bytes(rec));
+        let index = t.index;
+        self.loader.row(index, record, values, raw.as_deref())?;
+        // References.
+        let nrefs = self.tables[ti].refs.len();
+        for r in 0..nrefs {
+            let (cols, target) = {
+                let rc = &self.tables[ti].refs[r];
+                (rc.columns.clone(), rc.target_table.clone())
+            };
+            let parts: Vec<&[u8]> = cols
+                .iter()
+                .map(|&c| if c < nfields { rec.field(c) } else { &[][..] })
+                .collect();
+            if parts.iter().any(|p| trim_blanks(p).is_empty()) {
+                continue;
+            }
+            let h = key_hash(&parts);
+            let tt = self
+                .tables
+                .iter()
+                .position(|t| t.info.name == target)
+                .expect("planned target");
+            let set = self.tables[ti].refs[r].target_set;
+            if self.tables[tt].done {
+                if !self.tables[tt].targets[set].values.contains(&h) {
+                    let rc = &self.tables[ti].refs[r];
+                    let value = parts
+                        .iter()
+                        .map(|p| decode_text(p, encoding))
+                        .collect::<Vec<_>>()
+                        .join(" + ");
+                    let a = self.ref_anomaly(ti, rc.kind, &cols, record, value, path);
+                    anomalies.push(a);
+                }
+            } else {
+                let value = parts
+                    .iter()
+                    .map(|p| decode_text(p, encoding))
+                    .collect::<Vec<_>>()
+                    .join("\u{1F}");
+                self.tables[ti].refs[r]
+                    .pending
+                    .push((record, value.into_boxed_str()));
+            }
+        }
+        for a in anomalies {
+            self.anomaly(a)?;
+        }
+        Ok(())
+    }
+
+    fn ref_anomaly(
+        &self,
+        ti: usize,
+        kind: AnomalyKind,
+        cols: &[usize],
+        record: u64,
+        value: String,
+        path: &str,
+    ) -> Anomaly {
+        let t = &self.tables[ti];
+        let target = t
+            .refs
+            .iter()
+            .find(|r| r.columns == cols)
+            .map(|r| r.target_table.clone())
+            .unwrap_or_default();
+        Anomaly {
+            file: path.to_string(),
+            table: Some(t.info.name.clone()),
+            record,
+            column: Some(t.info.columns[cols[0]].name.clone()),
+            value: Some(value),
+            kind,
+            detail: if kind == AnomalyKind::UnknownCode {
+                format!("absent de la table de codes {target}")
+            } else {
+                format!("aucune ligne correspondante dans {target}")
+            },
+        }
+    }
+
+    /// A table is read: tells the loader, and settles the references that waited for it.
+    fn finish_table(&mut self, ti: usize) -> Result<(), LoadError> {
+        self.tables[ti].done = true;
+        let t = &self.tables[ti];
+        let lz: Vec<bool> = t.leading_zero.iter().map(|x| x.unwrap_or(false)).collect();
+        self.loader.end_table(t.index, t.rows, &lz)?;
+        let name = t.info.name.clone();
+        self.settle_pending(Some(&name))
+    }
+
+    /// Checks waiting references to `target` (or to every table read, when None).
+    fn settle_pending(&mut self, target: Option<&str>) -> Result<(), LoadError> {
+        let mut found = Vec::new();
+        for si in 0..self.tables.len() {
+            for r in 0..self.tables[si].refs.len() {
+                let rc = &self.tables[si].refs[r];
+                if rc.pending.is_empty() || target.is_some_and(|t| t != rc.target_table) {
+                    continue;
+                }
+                let Some(tt) = self
+                    .tables
+                    .iter()
+                    .position(|t| t.info.name == rc.target_table)
+                else {
+                    continue;
+                };
+                if !self.tables[tt].done {
+                    continue;
+                }
+                let pending = std::mem::take(&mut self.tables[si].refs[r].pending);
+                let rc = &self.tables[si].refs[r];
+                let set = &self.tables[tt].targets[rc.target_set].values;
+                for (record, value) in pending {
+                    let parts: Vec<&[u8]> = value.split('\u{1F}').map(str::as_bytes).collect();
+                    // Hash on the delivered bytes: re-encode the decoded text.
+                    let encoded: Vec<Vec<u8>> = parts
+                        .iter()
+                        .map(|p| {
+                            self.encoding
+                                .encode(std::str::from_utf8(p).unwrap_or(""))
+                                .0
+                                .into_owned()
+                        })
+                        .collect();
+                    let refs: Vec<&[u8]> = encoded.iter().map(Vec::as_slice).collect();
+                    if !set.contains(&key_hash(&refs)) {
+                        found.push((
+                            si,
+                            rc.kind,
+                            rc.columns.clone(),
+                            record,
+                            value.replace('\u{1F}', " + "),
+                        ));
+                    }
+                }
+            }
+        }
+        for (si, kind, cols, record, value) in found {
+            let path = self.tables[si].info.file.clone();
+            let a = self.ref_anomaly(si, kind, &cols, record, value, &path);
+            self.anomaly(a)?;
+        }
+        Ok(())
+    }
+
+    /// Compares what was read with what the delivery declares, and builds the report.
+    fn conclude(mut self) -> Result<ReceptionReport, ReceiveError> {
+        self.prepare()?;
+        // Metadata files count as read files too.
+        let metadata: Vec<(String, Vec<u8>)> = self
+            .metadata
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        for (path, bytes) in &metadata {
+            let text = decode_text(bytes, self.encoding);
+            let records = if path == format::DESCRIPTIF {
+                let mut r = RecordReader::new(text.as_bytes());
+                let mut n = 0u64;
+                while let Ok(Some(rec)) = r.next_record() {
+                    if !rec.is_blank() {
+                        n += 1;
+                    }
+                }
+                n.saturating_sub(1)
+            } else {
+                bytes.iter().filter(|&&b| b == b'\n').count() as u64
+                    + u64::from(!bytes.is_empty() && !bytes.ends_with(b"\n"))
+            };
+            let sha = hex::encode(Sha256::digest(bytes));
+            self.loader.file(&FileInfo {
+                path: path.clone(),
+                bytes: bytes.len() as u64,
+                sha256: sha.clone(),
+                records,
+                bom: bytes.starts_with(&[0xEF, 0xBB, 0xBF]),
+                first_line: Vec::new(),
+                content: Some(bytes.clone()),
+                tables: Vec::new(),
+            })?;
+            self.read.insert(
+                path.clone(),
+                ReadFile {
+                    bytes: bytes.len() as u64,
+                    sha,
+                    records,
+                },
+            );
+        }
+        // Tables whose file never came: their references cannot be checked.
+        for t in &mut self.tables {
+            if !t.started && !t.done {
+                t.done = true;
+                let lz = vec![false; t.info.columns.len()];
+                self.loader.end_table(t.index, 0, &lz)?;
+            }
+        }
+        self.settle_pending(None)?;
+        let mut reasons = std::mem::take(&mut self.reasons);
+        let mut warnings = std::mem::take(&mut self.warnings);
+        if self.delivery.form == crate::delivery::Form::PlainFolder {
+            warnings.insert(
+                0,
+                "livraison reçue en clair : elle n'a pas été lue chiffrée".into(),
+            );
+        }
+        for f in &self.delivery.ignored {
+            warnings.push(format!("fichier « {f} » ignoré : sans extension .age, il ne fait pas partie de la livraison"));
+        }
+        let lisezmoi = self.lisezmoi.clone().unwrap_or_default();
+        match &self.lisezmoi {
+            None => reasons.push("LISEZMOI.TXT manque".into()),
+            Some(l) => {
+                reasons.extend(l.problems());
+                for k in l.unknown_keys() {
+                    warnings.push(format!("LISEZMOI.TXT : clé « {k} » inconnue du format"));
+                }
+            }
+        }
+        // Files: declared against read.
+        let mut files = Vec::new();
+        let controle = self.controle.clone();
+        match &controle {
+            None => {
+                reasons.push("CONTROLE.TXT manque : la livraison ne peut pas être contrôlée".into())
+            }
+            Some(c) => {
+                for p in &c.problems {
+                    reasons.push(p.clone());
+                }
+                for e in &c.entries {
+                    let read = self.read.get(&e.path);
+                    let mut fc = FileCheck {
+                        path: e.path.clone(),
+                        listed: true,
+                        present: read.is_some(),
+                        rows_expected: Some(e.rows),
+                        bytes_expected: Some(e.bytes),
+                        sha256_expected: Some(e.sha256.clone()),
+                        ..Default::default()
+                    };
+                    match read {
+                        None => reasons.push(format!(
+                            "{} est listé dans CONTROLE.TXT mais absent de la livraison",
+                            e.path
+                        )),
+                        Some(r) => {
+                            fc.rows_read = Some(r.records);
+                            fc.bytes_read = Some(r.bytes);
+                            fc.sha256_read = Some(r.sha.clone());
+                            if r.bytes != e.bytes {
+                                reasons.push(format!(
+                                    "{} : {} octets lus pour {} déclarés",
+                                    e.path, r.bytes, e.bytes
+                                ));
+                            }
+                            if r.sha != e.sha256 {
+                                reasons.push(format!(
+                                    "{} : empreinte SHA-256 différente de celle de CONTROLE.TXT",
+                                    e.path
+                                ));
+                            }
+                            if r.records != e.rows {
+                                reasons.push(format!(
+                                    "{} : {} lignes lues pour {} déclarées",
+                                    e.path, r.records, e.rows
+                                ));
+                            }
+                            fc.ok = r.bytes == e.bytes && r.sha == e.sha256 && r.records == e.rows;
+                        }
+                    }
+                    files.push(fc);
+                }
+            }
+        }
+        let mut unlisted: Vec<&String> = self
+            .read
+            .keys()
+            .filter(|p| {
+                p.as_str() != format::CONTROLE
+                    && controle.as_ref().is_some_and(|c| c.get(p).is_none())
+            })
+            .collect();
+        unlisted.sort();
+        for p in unlisted {
+            reasons.push(format!(
+                "{p} est présent dans la livraison mais absent de CONTROLE.TXT"
+            ));
+            let r = &self.read[p];
+            files.push(FileCheck {
+                path: p.clone(),
+                listed: false,
+                present: true,
+                rows_read: Some(r.records),
+                bytes_read: Some(r.bytes),
+                sha256_read: Some(r.sha.clone()),
+                ..Default::default()
+            });
+        }
+        if self.descriptif.is_none() && self.descriptif_error.is_none() {
+            reasons.push("DESCRIPTIF.TXT manque : les colonnes ne peuvent pas être typées".into());
+        }
+        for t in &self.tables {
+            if !t.info.described {
+                reasons.push(format!(
+                    "{} n'est pas décrit dans DESCRIPTIF.TXT : chargé comme texte",
+                    t.info.file
+                ));
+            }
+        }
+        // The log.
+        let mut log = LogCheck::default();
+        if let Some(bytes) = self.metadata.get(format::EXTRACTION_LOG) {
+            let l = ExtractionLog::parse(&decode_text(bytes, self.encoding));
+            log.present = true;
+            log.normal_end = l.normal_end;
+            log.errors = l.errors.clone();
+            log.warnings = l.warnings.clone();
+            if !l.normal_end {
+                reasons.push(
+                    "EXTRACTION.LOG ne se termine pas par « FIN NORMALE DU TRAITEMENT »".into(),
+                );
+            }
+            for e in &l.errors {
+                reasons.push(format!("EXTRACTION.LOG signale une erreur : {e}"));
+            }
+            for t in &self.tables {
+                match l.count_of(&t.info.name) {
+                    Some(n) if n != t.rows => {
+                        let m = format!(
+                            "{} : {n} lignes selon EXTRACTION.LOG, {} lues",
+                            t.info.name, t.rows
+                        );
+                        reasons.push(format!("EXTRACTION.LOG : {m}"));
+                        log.count_mismatches.push(m);
+                    }
+                    None if t.info.described => {
+                        let m = format!("{} : aucun compte dans EXTRACTION.LOG", t.info.name);
+                        reasons.push(format!("EXTRACTION.LOG : {m}"));
+                        log.count_mismatches.push(m);
+                    }
+                    _ => {}
+                }
+            }
+            for (name, _) in &l.table_counts {
+                if !self.tables.iter().any(|t| &t.info.name == name) {
+                    let m = format!("{name} : compté dans EXTRACTION.LOG mais décrit nulle part");
+                    reasons.push(format!("EXTRACTION.LOG : {m}"));
+                    log.count_mismatches.push(m);
+                }
+            }
+        } else {
+            reasons.push("EXTRACTION.LOG manque".into());
+        }
+        for t in &self.tables {
+            if t.info.described && !t.started {
+                reasons.push(format!(
+                    "la table {} est décrite mais son fichier {} manque",
+                    t.info.name, t.info.file
+                ));
+            }
+        }
+        reasons.dedup();
+        let dep = lisezmoi.get("DEPARTEMENT").unwrap_or("").to_string();
+        let received_on = self.opts.received_on;
+        let identity = DeliveryIdentity {
+            name: self.delivery.name.clone(),
+            source: self.delivery.path.display().to_string(),
+            form: self.delivery.form.label().to_string(),
+            application: lisezmoi.get("APPLICATION").unwrap_or("").to_string(),
+            version: lisezmoi.get("VERSION").unwrap_or("").to_string(),
+            departement: dep.clone(),
+            libelle_departement: lisezmoi
+                .get("LIBELLE_DEPARTEMENT")
+                .unwrap_or("")
+                .to_string(),
+            centre: lisezmoi.get("CENTRE").unwrap_or("").to_string(),
+            extraction: lisezmoi.get("DATE_EXTRACTION").unwrap_or("").to_string(),
+            encoding: self.encoding.name().to_string(),
+        };
+        let tables = self
+            .tables
+            .iter()
+            .map(|t| TableCount {
+                name: t.info.name.clone(),
+                label: t.info.label.clone(),
+                file: t.info.file.clone(),
+                rows: t.rows,
+            })
+            .collect();
+        Ok(ReceptionReport {
+            tool: format!("Reprise {}", env!("CARGO_PKG_VERSION")),
+            delivery: identity,
+            received_on,
+            deadline: calendar::deadline(received_on, &dep),
+            checked_at: chrono::Local::now().format("%Y-%m-%d %H:%M:%S").to_string(),
+            verdict: if reasons.is_empty() {
+                Verdict::Conforme
+            } else {
+                Verdict::NonConforme
+            },
+            reasons,
+            warnings,
+            files,
+            log,
+            tables,
+            anomalies: self.summary.finish(),
+        })
+    }
+}
+
+/// The record's bytes as delivered, with its line end.
+fn record_bytes(rec: &crate::format::records::Record) -> Vec<u8> {
+    let mut raw = rec.raw.clone();
+    match rec.terminator {
+        Some(Terminator::CrLf) => raw.extend_from_slice(dialect::CRLF),
+        Some(Terminator::Lf) => raw.push(b'\n'),
+        _ => {}
+    }
+    raw
+}
+
+/// A loader failure carried through the reading of a member.
+#[derive(Debug, Error)]
+#[error("{0}")]
+struct LoadFailure(String);
+
+/// Reads and checks a whole delivery, handing what it reads to `loader`.
+pub fn receive<'a>(
+    delivery: &'a Delivery,
+    opts: ReceiveOptions<'a>,
+    loader: &mut dyn Loader,
+) -> Result<ReceptionReport, ReceiveError> {
+    let total = Counter::default();
+    let mut r = Reception {
+        delivery,
+        loader,
+        total: total.clone(),
+        metadata: HashMap::new(),
+        lisezmoi: None,
+        controle: None,
+        descriptif: None,
+        descriptif_error: None,
+        log: None,
+        encoding: encoding_rs::WINDOWS_1252,
+        decimal: ',',
+        profile: None,
+        tables: Vec::new(),
+        next_index: 0,
+        read: HashMap::new(),
+        deferred: Vec::new(),
+        prepared: false,
+        reasons: Vec::new(),
+        warnings: Vec::new(),
+        summary: SummaryBuilder::default(),
+        progress: Progress::default(),
+        opts,
+    };
+    let cancel = r.opts.cancel;
+    let secret = r.opts.secret;
+    let run = |r: &mut Reception, second: bool, total: &Counter| -> Result<(), ReceiveError> {
+        delivery
+            .read(secret, cancel, total, &mut |m| r.visit(m, second))
+            .map_err(unwrap_load)
+    };
+    run(&mut r, false, &total)?;
+    if !r.deferred.is_empty() {
+        let second = Counter::new(r.total_limit());
+        run(&mut r, true, &second)?;
+    }
+    let _ = r.log.take();
+    r.conclude()
+}
+
+impl Reception<'_, '_> {
+    fn total_limit(&self) -> u64 {
+        self.controle
+            .as_ref()
+            .map(|c| c.total_bytes() + (c.entries.len() as u64 + 16) * 1536 + (1 << 20))
+            .unwrap_or(u64::MAX)
+    }
+}
+
+/// A loader error that travelled inside a delivery error comes back as itself.
+fn unwrap_load(e: DeliveryError) -> ReceiveError {
+    if let DeliveryError::Io(_, io) = &e
+        && let Some(inner) = io.get_ref()
+        && let Some(LoadFailure(m)) = inner.downcast_ref::<LoadFailure>()
+    {
+        if m == &LoadError::Cancelled.to_string() {
+            return ReceiveError::Load(LoadError::Cancelled);
+        }
+        return ReceiveError::Load(LoadError::Store(m.clone()));
+    }
+    ReceiveError::Delivery(e)
+}

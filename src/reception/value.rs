@@ -1,0 +1,339 @@
+//! Typing of delivered values from their DESCRIPTIF type. A value is typed only when rendering it
+//! back gives exactly the delivered text; otherwise it is kept as delivered (and the caller lists
+//! an anomaly). DATE values become integers `AAAAMMJJ` or `AAAAMMJJHHMISS`, NUMBER values
+//! integers or reals, CHAR and VARCHAR2 stay text with their blanks.
+
+use crate::format::descriptif::ColumnType;
+use std::fmt::Write;
+
+/// A value ready for the store.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Null,
+    Int(i64),
+    Real(f64),
+    Text(String),
+}
+
+/// How a column's values are written in its file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TextForm {
+    pub decimal: char,
+    /// Dates written `AAAA-MM-JJ` (FINESS) rather than `JJ/MM/AAAA`.
+    pub iso_dates: bool,
+}
+
+impl Default for TextForm {
+    fn default() -> Self {
+        TextForm {
+            decimal: ',',
+            iso_dates: false,
+        }
+    }
+}
+
+/// Why a value could not be typed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Untyped {
+    ImpossibleDate,
+    InvalidNumber,
+}
+
+fn digits(s: &str) -> Option<u32> {
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+        s.parse().ok()
+    } else {
+        None
+    }
+}
+
+fn valid_ymd(y: u32, m: u32, d: u32) -> bool {
+    y >= 1 && chrono::NaiveDate::from_ymd_opt(y as i32, m, d).is_some()
+}
+
+/// Parses a DATE in the delivery's form into `AAAAMMJJ` or `AAAAMMJJHHMISS`.
+pub fn parse_date(s: &str, form: TextForm) -> Option<i64> {
+    let b = s.as_bytes();
+    let (y, m, d, rest) = if form.iso_dates {
+        if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
+            return None;
+        }
+        (
+            digits(&s[0..4])?,
+            digits(&s[5..7])?,
+            digits(&s[8..10])?,
+            &s[10..],
+        )
+    } else {
+        if b.len() < 10 || b[2] != b'/' || b[5] != b'/' {
+            return None;
+        }
+        (
+            digits(&s[6..10])?,
+            digits(&s[3..5])?,
+            digits(&s[0..2])?,
+            &s[10..],
+        )
+    };
+    if !valid_ymd(y, m, d) {
+        return None;
+    }
+    let date = i64::from(y) * 10_000 + i64::from(m) * 100 + i64::from(d);
+    if rest.is_empty() {
+        return Some(date);
+    }
+    let t = rest.strip_prefix(' ')?.as_bytes();
+    if t.len() != 8 || t[2] != b':' || t[5] != b':' {
+        return None;
+    }
+    let rest = &rest[1..];
+    let (h, mi, se) = (
+        digits(&rest[0..2])?,
+        digits(&rest[3..5])?,
+        digits(&rest[6..8])?,
+    );
+    if h > 23 || mi > 59 || se > 59 {
+        return None;
+    }
+    Some(date * 1_000_000 + i64::from(h) * 10_000 + i64::from(mi) * 100 + i64::from(se))
+}
+
+/// Renders a typed date back in the delivery's form.
+pub fn render_date(v: i64, form: TextForm, out: &mut String) {
+    let (date, time) = if v >= 100_000_000 {
+        (v / 1_000_000, Some(v % 1_000_000))
+    } else {
+        (v, None)
+    };
+    let (y, m, d) = (date / 10_000, date / 100 % 100, date % 100);
+    if form.iso_dates {
+        let _ = write!(out, "{y:04}-{m:02}-{d:02}");
+    } else {
+        let _ = write!(out, "{d:02}/{m:02}/{y:04}");
+    }
+    if let Some(t) = time {
+        let _ = write!(
+            out,
+            " {:02}:{:02}:{:02}",
+            t / 10_000,
+            t / 100 % 100,
+            t % 100
+        );
+    }
+}
+
+/// Renders a number in Oracle's default text form with the given decimal separator; a value
+/// under 1 keeps its leading zero when `leading_zero` (both forms occur, one per extraction).
+pub fn render_number(v: &Value, decimal: char, leading_zero: bool, out: &mut String) {
+    match v {
+        Value::Int(i) => {
+            let _ = write!(out, "{i}");
+        }
+        Value::Real(f) => {
+            let mut s = format!("{f}");
+            if let Some(dot) = s.find('.') {
+                let frac = s[dot + 1..].trim_end_matches('0').to_string();
+                s.truncate(dot);
+                if !leading_zero {
+                    if s == "0" {
+                        s.clear();
+                    } else if s == "-0" {
+                        s = "-".into();
+                    }
+                }
+                if !frac.is_empty() {
+                    s.push(decimal);
+                    s.push_str(&frac);
+                } else if s.is_empty() || s == "-" {
+                    s.push('0');
+                } else if s == "-0" {
+                    s = "0".into();
+                }
+            }
+            out.push_str(&s);
+        }
+        _ => {}
+    }
+}
+
+/// Parses a NUMBER in Oracle's text form. `leading_zero` is the column's way of writing values
+/// under 1 (`0,5` or `,5`): learnt from the first such value, then required of the others.
+pub fn parse_number(s: &str, decimal: char, leading_zero: &mut Option<bool>) -> Option<Value> {
+    let (neg, body) = match s.strip_prefix('-') {
+        Some(b) => (true, b),
+        None => (false, s),
+    };
+    let (int, frac) = match body.split_once(decimal) {
+        Some((i, f)) => (i, Some(f)),
+        None => (body, None),
+    };
+    if !int.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let v = match frac {
+        None => {
+            if int.is_empty() {
+                return None;
+            }
+            let i: i64 = int.parse().ok()?;
+            Value::Int(if neg { -i } else { i })
+        }
+        Some(f) => {
+            if f.is_empty() || !f.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            let x: f64 = format!("{}{int}.{f}", if neg { "-" } else { "" })
+                .parse()
+                .ok()?;
+            Value::Real(x)
+        }
+    };
+    let below_one = frac.is_some() && int.trim_start_matches('0').is_empty();
+    let form = if below_one {
+        let has_zero = !int.is_empty();
+        *leading_zero.get_or_insert(has_zero)
+    } else {
+        leading_zero.unwrap_or(false)
+    };
+    let mut back = String::new();
+    render_number(&v, decimal, form, &mut back);
+    (back == s).then_some(v)
+}
+
+/// Types one delivered value (already decoded); empty text is NULL. `leading_zero` is the
+/// column's form of numbers under 1 (see [`parse_number`]).
+pub fn type_value(
+    ty: ColumnType,
+    text: String,
+    form: TextForm,
+    leading_zero: &mut Option<bool>,
+) -> (Value, Option<Untyped>) {
+    if text.is_empty() {
+        return (Value::Null, None);
+    }
+    match ty {
+        ColumnType::Char | ColumnType::Varchar2 => (Value::Text(text), None),
+        ColumnType::Date => match parse_date(&text, form) {
+            Some(v) => (Value::Int(v), None),
+            None => (Value::Text(text), Some(Untyped::ImpossibleDate)),
+        },
+        ColumnType::Number => match parse_number(&text, form.decimal, leading_zero) {
+            Some(v) => (v, None),
+            None => (Value::Text(text), Some(Untyped::InvalidNumber)),
+        },
+    }
+}
+
+/// Renders a stored value back as the delivery wrote it.
+pub fn render(ty: ColumnType, v: &Value, form: TextForm, leading_zero: bool, out: &mut String) {
+    match (ty, v) {
+        (_, Value::Null) => {}
+        (_, Value::Text(t)) => out.push_str(t),
+        (ColumnType::Date, Value::Int(i)) => render_date(*i, form, out),
+        (_, v) => render_number(v, form.decimal, leading_zero, out),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const F: TextForm = TextForm {
+        decimal: ',',
+        iso_dates: false,
+    };
+
+    fn roundtrip(ty: ColumnType, s: &str, form: TextForm) -> (Value, Option<Untyped>, String) {
+        let mut lz = None;
+        let (v, u) = type_value(ty, s.to_string(), form, &mut lz);
+        let mut back = String::new();
+        render(ty, &v, form, lz.unwrap_or(false), &mut back);
+        (v, u, back)
+    }
+
+    #[test]
+    fn dates() {
+        assert_eq!(
+            roundtrip(ColumnType::Date, "03/02/1997", F).0,
+            Value::Int(19970203)
+        );
+        assert_eq!(
+            roundtrip(ColumnType::Date, "15/10/2008 20:00:05", F).0,
+            Value::Int(20081015200005)
+        );
+        for bad in [
+            "31/02/1997",
+            "00/00/0000",
+            "1/2/1997",
+            "03/02/97",
+            "03/02/1997 25:00:00",
+        ] {
+            assert_eq!(
+                roundtrip(ColumnType::Date, bad, F).1,
+                Some(Untyped::ImpossibleDate),
+                "{bad}"
+            );
+            assert_eq!(roundtrip(ColumnType::Date, bad, F).2, bad);
+        }
+        let iso = TextForm {
+            decimal: '.',
+            iso_dates: true,
+        };
+        assert_eq!(
+            roundtrip(ColumnType::Date, "2020-02-04", iso).2,
+            "2020-02-04"
+        );
+    }
+
+    #[test]
+    fn numbers() {
+        for ok in [
+            "120,92", "1600", "800,5", ",5", "-2,5", "0", "-7", ",05", "0,5", "-0,25", "-,25",
+        ] {
+            let (v, u, back) = roundtrip(ColumnType::Number, ok, F);
+            assert_eq!(u, None, "{ok}");
+            assert_eq!(back, ok);
+            assert!(!matches!(v, Value::Text(_)));
+        }
+        for bad in ["007", "1,50", "1.5", "1 000", "abc", ",", "-", "00,5", "1,"] {
+            let (v, u, back) = roundtrip(ColumnType::Number, bad, F);
+            assert_eq!(u, Some(Untyped::InvalidNumber), "{bad}");
+            assert_eq!(v, Value::Text(bad.into()));
+            assert_eq!(back, bad);
+        }
+        let dot = TextForm {
+            decimal: '.',
+            iso_dates: true,
+        };
+        assert_eq!(roundtrip(ColumnType::Number, "870262.2", dot).2, "870262.2");
+        // One form per column: after ",5", "0,25" is not the column's form.
+        let mut lz = None;
+        assert_eq!(
+            type_value(ColumnType::Number, ",5".into(), F, &mut lz).1,
+            None
+        );
+        assert_eq!(
+            type_value(ColumnType::Number, "0,25".into(), F, &mut lz).1,
+            Some(Untyped::InvalidNumber)
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn every_value_is_recoverable(s in "\\PC{0,30}", ty in 0..4u8) {
+            let ty = [ColumnType::Char, ColumnType::Varchar2, ColumnType::Number, ColumnType::Date][ty as usize];
+            let (_, _, back) = roundtrip(ty, &s, F);
+            prop_assert_eq!(back, s);
+        }
+
+        #[test]
+        fn numbers_roundtrip(i in -1_000_000_000i64..1_000_000_000, scale in 0u32..3) {
+            let mut s = String::new();
+            crate::format::oracle::push_cents(&mut s, i * 10i64.pow(2 - scale.min(2)), ',');
+            let (_, u, back) = roundtrip(ColumnType::Number, &s, F);
+            prop_assert_eq!(u, None);
+            prop_assert_eq!(back, s);
+        }
+    }
+}

@@ -1,0 +1,165 @@
+//! The reception check on generated deliveries: every anomaly the reader finds is a defect the
+//! generator injected, and every injected defect is found.
+
+mod common;
+
+use reprise::delivery::{Delivery, Secret};
+use reprise::profile::Profile;
+use reprise::reception::anomaly::Anomaly;
+use reprise::reception::value::Value;
+use reprise::reception::{self, FileInfo, LoadError, Loader, ReceiveOptions, TableInfo};
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+
+#[derive(Default)]
+struct Collect {
+    anomalies: Vec<Anomaly>,
+    rows: u64,
+}
+
+impl Loader for Collect {
+    fn begin_table(&mut self, _: usize, _: &TableInfo) -> Result<(), LoadError> {
+        Ok(())
+    }
+    fn row(&mut self, _: usize, _: u64, _: &[Value], _: Option<&[u8]>) -> Result<(), LoadError> {
+        self.rows += 1;
+        Ok(())
+    }
+    fn end_table(&mut self, _: usize, _: u64, _: &[bool]) -> Result<(), LoadError> {
+        Ok(())
+    }
+    fn file(&mut self, _: &FileInfo) -> Result<(), LoadError> {
+        Ok(())
+    }
+    fn anomaly(&mut self, a: &Anomaly) -> Result<(), LoadError> {
+        self.anomalies.push(a.clone());
+        Ok(())
+    }
+}
+
+/// Kinds both sides name the same way.
+const SHARED_KINDS: [&str; 8] = [
+    "impossible_date",
+    "unknown_code",
+    "orphan_reference",
+    "wrong_nir_key",
+    "wrong_finess_key",
+    "wrong_uai_key",
+    "overlong_value",
+    "control_character",
+];
+
+type Key = (String, u64, String, String);
+
+fn injected(defects: &Path) -> BTreeSet<Key> {
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(defects).unwrap()).unwrap();
+    v["defects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| SHARED_KINDS.contains(&d["kind"].as_str().unwrap()))
+        .map(|d| {
+            (
+                d["table"].as_str().unwrap().to_string(),
+                d["record"].as_u64().unwrap(),
+                d["column"].as_str().unwrap().to_string(),
+                d["kind"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn receive(
+    path: &Path,
+    secret: Option<Secret>,
+) -> (reprise::reception::report::ReceptionReport, Collect) {
+    let delivery = Delivery::open(path).unwrap();
+    let profiles = Profile::embedded();
+    let cancel = AtomicBool::new(false);
+    let mut progress = |_: &reception::Progress| {};
+    let mut collect = Collect::default();
+    let report = reception::receive(
+        &delivery,
+        ReceiveOptions {
+            secret: secret.as_ref(),
+            received_on: chrono::NaiveDate::from_ymd_opt(2008, 10, 20).unwrap(),
+            profiles: &profiles,
+            cancel: &cancel,
+            progress: &mut progress,
+        },
+        &mut collect,
+    )
+    .unwrap();
+    (report, collect)
+}
+
+fn found(c: &Collect) -> BTreeSet<Key> {
+    c.anomalies
+        .iter()
+        .filter(|a| SHARED_KINDS.contains(&a.kind.code()))
+        .map(|a| {
+            (
+                a.table.clone().unwrap_or_default(),
+                a.record,
+                a.column.clone().unwrap_or_default(),
+                a.kind.code().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn assert_only_data_defects(c: &Collect) {
+    let other: Vec<_> = c
+        .anomalies
+        .iter()
+        .filter(|a| !SHARED_KINDS.contains(&a.kind.code()))
+        .take(10)
+        .collect();
+    assert!(other.is_empty(), "unexpected anomalies: {other:#?}");
+}
+
+fn assert_same(found: &BTreeSet<Key>, injected: &BTreeSet<Key>) {
+    let missing: Vec<_> = injected.difference(found).take(20).collect();
+    let extra: Vec<_> = found.difference(injected).take(20).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "injected but not found: {missing:#?}\nfound but not injected: {extra:#?}"
+    );
+}
+
+fn demo_secret() -> Option<Secret> {
+    Some(Secret::Passphrase("demo-reprise-2008".to_string().into()))
+}
+
+#[test]
+fn committed_itac_sample_is_conforme_and_every_defect_is_found() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data");
+    let (report, c) = receive(
+        &dir.join("REPRISE_ITAC_059_20081015.tar.age"),
+        demo_secret(),
+    );
+    assert!(report.conforme(), "{:#?}", report.reasons);
+    assert_eq!(report.files.len(), 20);
+    assert!(report.files.iter().all(|f| f.ok));
+    assert_only_data_defects(&c);
+    assert_same(
+        &found(&c),
+        &injected(&dir.join("REPRISE_ITAC_059_20081015.defects.json")),
+    );
+}
+
+#[test]
+fn committed_opales_sample_is_conforme_and_every_defect_is_found() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data");
+    let (report, c) = receive(
+        &dir.join("REPRISE_OPALES_059_20081105.tar.age"),
+        demo_secret(),
+    );
+    assert!(report.conforme(), "{:#?}", report.reasons);
+    assert_only_data_defects(&c);
+    assert_same(
+        &found(&c),
+        &injected(&dir.join("REPRISE_OPALES_059_20081105.defects.json")),
+    );
+}
