@@ -4,9 +4,11 @@
 pub mod calendar;
 pub mod cli;
 pub mod delivery;
+pub mod export;
 pub mod format;
 pub mod profile;
 pub mod reception;
 pub mod report;
 pub mod sample;
+pub mod store;
 pub mod ui;

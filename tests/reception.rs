@@ -22,7 +22,14 @@ impl Loader for Collect {
     fn begin_table(&mut self, _: usize, _: &TableInfo) -> Result<(), LoadError> {
         Ok(())
     }
-    fn row(&mut self, _: usize, _: u64, _: &[Value], _: Option<&[u8]>) -> Result<(), LoadError> {
+    fn row(
+        &mut self,
+        _: usize,
+        _: u64,
+        _: u64,
+        _: &[Value],
+        _: Option<&[u8]>,
+    ) -> Result<(), LoadError> {
         self.rows += 1;
         Ok(())
     }

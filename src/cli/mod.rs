@@ -3,6 +3,7 @@
 
 mod common;
 mod sample;
+mod store_cmds;
 mod verify;
 
 use clap::{Parser, Subcommand};
@@ -39,6 +40,12 @@ pub enum Command {
     Sample(sample::SampleArgs),
     /// Contrôle de réception d'une livraison, sans rien écrire (procès-verbal, code de sortie).
     Verify(verify::VerifyArgs),
+    /// Réception d'une livraison et chargement dans la base chiffrée (tout ou rien).
+    Import(store_cmds::ImportArgs),
+    /// Liste des tables de la base : application, nom, lignes, libellé.
+    Tables(store_cmds::TablesArgs),
+    /// Export d'une table : format de livraison (octet pour octet) ou CSV UTF-8.
+    Export(store_cmds::ExportArgs),
 }
 
 /// Runs a parsed command line.
@@ -46,6 +53,9 @@ pub fn run(command: Command) -> ExitCode {
     let code = match command {
         Command::Sample(args) => sample::run(args),
         Command::Verify(args) => verify::run(args),
+        Command::Import(args) => store_cmds::import(args),
+        Command::Tables(args) => store_cmds::tables(args),
+        Command::Export(args) => store_cmds::export(args),
     };
     ExitCode::from(code)
 }

@@ -82,12 +82,15 @@ pub enum LoadError {
 /// Receives what the reception reads.
 pub trait Loader {
     fn begin_table(&mut self, index: usize, table: &TableInfo) -> Result<(), LoadError>;
-    /// A row of table `index`; `raw` is the record exactly as delivered (with its line end) when
-    /// writing the values back in the format's dialect would not give the same bytes.
+    /// A row of table `index`, record `record` of its table and `file_record` of its file (they
+    /// differ when a file holds several tables); `raw` is the record exactly as delivered (with
+    /// its line end) when writing the values back in the format's dialect would not give the same
+    /// bytes.
     fn row(
         &mut self,
         index: usize,
         record: u64,
+        file_record: u64,
         values: &[Value],
         raw: Option<&[u8]>,
     ) -> Result<(), LoadError>;
@@ -108,7 +111,14 @@ impl Loader for NoLoader {
     fn begin_table(&mut self, _: usize, _: &TableInfo) -> Result<(), LoadError> {
         Ok(())
     }
-    fn row(&mut self, _: usize, _: u64, _: &[Value], _: Option<&[u8]>) -> Result<(), LoadError> {
+    fn row(
+        &mut self,
+        _: usize,
+        _: u64,
+        _: u64,
+        _: &[Value],
+        _: Option<&[u8]>,
+    ) -> Result<(), LoadError> {
         Ok(())
     }
     fn end_table(&mut self, _: usize, _: u64, _: &[bool]) -> Result<(), LoadError> {
@@ -264,7 +274,7 @@ fn decode_text(bytes: &[u8], enc: &'static Encoding) -> String {
 }
 
 /// Which tables a data file holds, by the format's conventions (spec sections 2 and 6).
-fn tables_of_file(path: &str) -> Option<Vec<String>> {
+pub fn tables_of_file(path: &str) -> Option<Vec<String>> {
     if path == format::FINESS_FILE {
         return Some(vec![
             format::finess::STRUCTURE_TABLE.into(),
@@ -801,7 +811,7 @@ impl<'a, 'l> Reception<'a, 'l> {
                     let n = t.info.columns.len();
                     let text = decode_text(&rec.raw, self.encoding);
                     self.loader
-                        .row(index, record, &vec![Value::Null; n], Some(&raw))?;
+                        .row(index, record, count, &vec![Value::Null; n], Some(&raw))?;
                     self.anomaly(Anomaly {
                         file: path.to_string(),
                         table: Some(format::finess::STRUCTURE_TABLE.into()),
@@ -816,7 +826,7 @@ impl<'a, 'l> Reception<'a, 'l> {
             } else {
                 tis[0]
             };
-            self.process_record(path, ti, rec, finess, &mut values)?;
+            self.process_record(path, ti, rec, finess, count, &mut values)?;
         }
         if lf_only > 0 {
             self.anomaly(Anomaly {
@@ -841,6 +851,7 @@ impl<'a, 'l> Reception<'a, 'l> {
         ti: usize,
         rec: &crate::format::records::Record,
         finess: bool,
+        file_record: u64,
         values: &mut Vec<Value>,
     ) -> Result<(), ReceiveError> {
         let encoding = self.encoding;
@@ -1072,7 +1083,8 @@ impl<'a, 'l> Reception<'a, 'l> {
         }
         let raw = (!canonical).then(|| record_bytes(rec));
         let index = t.index;
-        self.loader.row(index, record, values, raw.as_deref())?;
+        self.loader
+            .row(index, record, file_record, values, raw.as_deref())?;
         // References.
         let nrefs = self.tables[ti].refs.len();
         for r in 0..nrefs {
@@ -1568,4 +1580,33 @@ fn unwrap_load(e: DeliveryError) -> ReceiveError {
         return ReceiveError::Load(LoadError::Store(m.clone()));
     }
     ReceiveError::Delivery(e)
+}
+
+/// Reads only LISEZMOI.TXT of a delivery (to know its application before importing it).
+pub fn peek_lisezmoi(
+    delivery: &Delivery,
+    secret: Option<&Secret>,
+    cancel: &AtomicBool,
+) -> Result<Option<Lisezmoi>, DeliveryError> {
+    let mut found: Option<Vec<u8>> = None;
+    let total = Counter::default();
+    delivery.read(secret, cancel, &total, &mut |m: Member| {
+        if m.path != format::LISEZMOI {
+            return Ok(Flow::Continue);
+        }
+        let mut bytes = Vec::new();
+        LimitedReader::new(m.reader, Counter::new(MAX_METADATA_BYTES), m.path.clone())
+            .read_to_end(&mut bytes)
+            .map_err(|e| map_read_error(e, format::LISEZMOI))?;
+        found = Some(bytes);
+        Ok(Flow::Stop)
+    })?;
+    Ok(found.map(|bytes| {
+        let first = Lisezmoi::parse(&decode_text(&bytes, encoding_rs::WINDOWS_1252));
+        let enc = first
+            .get("ENCODAGE")
+            .and_then(format::encoding::by_label)
+            .unwrap_or(encoding_rs::WINDOWS_1252);
+        Lisezmoi::parse(&decode_text(&bytes, enc))
+    }))
 }

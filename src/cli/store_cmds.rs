@@ -1,0 +1,238 @@
+//! `reprise import`, `reprise tables`, `reprise export`: the commands that write or read a store.
+
+use super::common::{
+    DeliveryArgs, clear_progress, finish_report, open_delivery, progress_printer, secret_from,
+};
+use super::{exit, fail};
+use crate::export::{self, ExportFormat};
+use crate::reception::ReceiveOptions;
+use crate::store::{self, ImportOptions, Store, StoreError};
+use age::secrecy::{ExposeSecret, SecretString};
+use clap::Args;
+use std::io::{BufWriter, IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+
+#[derive(Args, Debug)]
+pub struct StoreArgs {
+    /// La base Reprise (fichier chiffré).
+    #[arg(long)]
+    pub store: PathBuf,
+    /// Fichier contenant la phrase de passe de la base (sinon REPRISE_STORE_PASSPHRASE, sinon
+    /// saisie masquée au terminal).
+    #[arg(long)]
+    pub store_passphrase_file: Option<PathBuf>,
+}
+
+fn store_secret(args: &StoreArgs, creating: bool) -> Result<SecretString, u8> {
+    let s = secret_from(
+        args.store_passphrase_file.as_ref(),
+        "REPRISE_STORE_PASSPHRASE",
+        if creating {
+            "Phrase de passe de la nouvelle base : "
+        } else {
+            "Phrase de passe de la base : "
+        },
+    )?
+    .ok_or_else(|| fail(StoreError::PassphraseNeeded, exit::USAGE))?;
+    let interactive = args.store_passphrase_file.is_none()
+        && std::env::var("REPRISE_STORE_PASSPHRASE").map_or(true, |v| v.is_empty());
+    if creating && interactive {
+        let again = rpassword::prompt_password("Confirmez la phrase de passe : ")
+            .map_err(|e| fail(format!("saisie impossible : {e}"), exit::USAGE))?;
+        if again != s.expose_secret() {
+            return Err(fail(
+                "les deux phrases de passe diffèrent : rien n'a été écrit",
+                exit::USAGE,
+            ));
+        }
+    }
+    Ok(s)
+}
+
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    #[command(flatten)]
+    pub delivery: DeliveryArgs,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Confirme le remplacement d'une livraison déjà présente de la même application.
+    #[arg(long)]
+    pub yes: bool,
+}
+
+pub fn import(args: ImportArgs) -> u8 {
+    let opened = match open_delivery(&args.delivery) {
+        Ok(o) => o,
+        Err(code) => return code,
+    };
+    let pass = match store_secret(&args.store, !args.store.store.exists()) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let cancel = AtomicBool::new(false);
+    let mut replace = args.yes;
+    loop {
+        let mut progress = progress_printer();
+        let result = store::import(
+            &opened.delivery,
+            ImportOptions {
+                store: &args.store.store,
+                store_passphrase: &pass,
+                replace,
+                receive: ReceiveOptions {
+                    secret: opened.secret.as_ref(),
+                    received_on: opened.received_on,
+                    profiles: &opened.profiles,
+                    cancel: &cancel,
+                    progress: &mut progress,
+                },
+            },
+        );
+        clear_progress();
+        match result {
+            Ok(outcome) => {
+                let code = finish_report(&outcome.report, &args.delivery);
+                if !args.delivery.json {
+                    println!(
+                        "  Base {} : {} ({} octets){}",
+                        if outcome.created {
+                            "créée"
+                        } else {
+                            "mise à jour"
+                        },
+                        args.store.store.display(),
+                        crate::report::fr_int(outcome.store_bytes),
+                        outcome
+                            .replaced
+                            .map(|r| format!(" ; livraison remplacée : {r}"))
+                            .unwrap_or_default()
+                    );
+                }
+                return code;
+            }
+            Err(store::ImportError::Store(StoreError::NeedsConfirmation {
+                application,
+                previous,
+            })) if !replace && std::io::stdin().is_terminal() => {
+                eprint!(
+                    "La base contient déjà la livraison {application} {previous}.\nLa remplacer entièrement par {} ? [o/N] ",
+                    opened.delivery.name
+                );
+                let _ = std::io::stderr().flush();
+                let mut answer = String::new();
+                let _ = std::io::stdin().read_line(&mut answer);
+                if !matches!(answer.trim(), "o" | "O" | "oui" | "Oui" | "OUI") {
+                    return fail("import abandonné : la base n'a pas changé", exit::USAGE);
+                }
+                replace = true;
+            }
+            Err(e) => return fail(&e, e.exit_code()),
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct TablesArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Sortie JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn tables(args: TablesArgs) -> u8 {
+    let pass = match store_secret(&args.store, false) {
+        Ok(p) => p,
+        Err(c) => return c,
+    };
+    let store = match Store::open(&args.store.store, &pass) {
+        Ok(s) => s,
+        Err(e) => return fail(&e, e.exit_code()),
+    };
+    let tables = match store.tables() {
+        Ok(t) => t,
+        Err(e) => return fail(&e, e.exit_code()),
+    };
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&tables).expect("serializable")
+        );
+    } else {
+        for t in &tables {
+            println!(
+                "{:<7} {:<24} {:>12}  {}",
+                t.application,
+                t.name,
+                crate::report::fr_int(t.rows.max(0) as u64),
+                t.label
+            );
+        }
+    }
+    exit::OK
+}
+
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// La table à exporter (nom, ou APPLICATION.NOM).
+    #[arg(long)]
+    pub table: String,
+    #[arg(long, value_enum)]
+    pub format: ExportFormat,
+    /// Fichier à écrire.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+pub fn export(args: ExportArgs) -> u8 {
+    let pass = match store_secret(&args.store, false) {
+        Ok(p) => p,
+        Err(c) => return c,
+    };
+    let store = match Store::open(&args.store.store, &pass) {
+        Ok(s) => s,
+        Err(e) => return fail(&e, e.exit_code()),
+    };
+    let table = match store.table(&args.table) {
+        Ok(t) => t,
+        Err(e) => return fail(&e, e.exit_code()),
+    };
+    let tmp = args.out.with_extension("part");
+    let result = (|| -> Result<u64, String> {
+        let file = std::fs::File::create(&tmp).map_err(|e| e.to_string())?;
+        let mut w = BufWriter::new(file);
+        let n = match args.format {
+            ExportFormat::Delivery => export::export_delivery(&store, &table, &mut w),
+            ExportFormat::Csv => export::export_csv(&store, &table, &mut w),
+        }
+        .map_err(|e| e.to_string())?;
+        w.flush().map_err(|e| e.to_string())?;
+        std::fs::rename(&tmp, &args.out).map_err(|e| e.to_string())?;
+        Ok(n)
+    })();
+    match result {
+        Ok(n) => {
+            println!(
+                "{} écrit : {} ({})",
+                table.name,
+                args.out.display(),
+                match args.format {
+                    ExportFormat::Delivery =>
+                        format!("{} octets, format de livraison", crate::report::fr_int(n)),
+                    ExportFormat::Csv => format!("{} lignes, CSV UTF-8", crate::report::fr_int(n)),
+                }
+            );
+            exit::OK
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            fail(
+                format!("export impossible vers {} : {e}", args.out.display()),
+                exit::STORE,
+            )
+        }
+    }
+}

@@ -1,0 +1,192 @@
+//! Exports of a stored table: in delivery format (the delivered file re-created byte for byte,
+//! its SHA-256 equal to CONTROLE.TXT's), or as CSV in UTF-8 for other software.
+
+use crate::format::{dialect, encoding};
+use crate::reception::value::{TextForm, Value, render};
+use crate::store::{Store, StoreError, StoredColumn, StoredTable};
+use rusqlite::types::ValueRef;
+use std::io::Write;
+
+/// Export formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// The delivered file, byte for byte.
+    Delivery,
+    /// UTF-8 CSV (`;`, quotes where needed), values as delivered.
+    Csv,
+}
+
+fn value_of(v: ValueRef<'_>) -> Value {
+    match v {
+        ValueRef::Null => Value::Null,
+        ValueRef::Integer(i) => Value::Int(i),
+        ValueRef::Real(f) => Value::Real(f),
+        ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+        ValueRef::Blob(b) => Value::Text(String::from_utf8_lossy(b).into_owned()),
+    }
+}
+
+struct TableForm {
+    table: StoredTable,
+    columns: Vec<StoredColumn>,
+    form: TextForm,
+    shared: bool,
+    delivery_id: i64,
+}
+
+fn table_form(store: &Store, t: &StoredTable) -> Result<TableForm, StoreError> {
+    let (iso, decimal, shared, delivery_id): (bool, String, bool, i64) =
+        store.connection().query_row(
+            "SELECT iso_dates, decimal, shared_file, delivery_id FROM _tables WHERE id = ?1",
+            [t.id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )?;
+    Ok(TableForm {
+        table: t.clone(),
+        columns: store.columns(t.id)?,
+        form: TextForm {
+            decimal: decimal.chars().next().unwrap_or(','),
+            iso_dates: iso,
+        },
+        shared,
+        delivery_id,
+    })
+}
+
+/// Writes the rows of a table, in delivery order, to `each(rowid, seq, values, raw)`.
+fn each_row(
+    store: &Store,
+    tf: &TableForm,
+    each: &mut dyn FnMut(i64, i64, Vec<String>, Option<Vec<u8>>) -> std::io::Result<()>,
+) -> Result<(), StoreError> {
+    let cols: Vec<String> = tf
+        .columns
+        .iter()
+        .map(|c| format!("t.{}", crate::store::sql_ident(&c.name)))
+        .collect();
+    let seq = if tf.shared { "t._seq" } else { "t.rowid" };
+    let sql = format!(
+        "SELECT t.rowid, {seq}, r.bytes{sep}{cols} FROM {t} t
+         LEFT JOIN _raw r ON r.table_id = ?1 AND r.record = t.rowid ORDER BY t.rowid",
+        sep = if cols.is_empty() { "" } else { ", " },
+        cols = cols.join(", "),
+        t = crate::store::sql_ident(&tf.table.sql_name)
+    );
+    let mut st = store.connection().prepare(&sql)?;
+    let mut rows = st.query([tf.table.id])?;
+    while let Some(r) = rows.next()? {
+        let rowid: i64 = r.get(0)?;
+        let seq: i64 = r.get(1)?;
+        let raw: Option<Vec<u8>> = r.get(2)?;
+        let mut values = Vec::with_capacity(tf.columns.len());
+        for (i, c) in tf.columns.iter().enumerate() {
+            let v = value_of(r.get_ref(3 + i)?);
+            let mut s = String::new();
+            render(c.ty, &v, tf.form, c.leading_zero, &mut s);
+            values.push(s);
+        }
+        each(rowid, seq, values, raw).map_err(|e| StoreError::Sqlite(e.to_string()))?;
+    }
+    Ok(())
+}
+
+/// Re-creates the delivered file holding `table`, byte for byte.
+pub fn export_delivery(
+    store: &Store,
+    table: &StoredTable,
+    out: &mut dyn Write,
+) -> Result<u64, StoreError> {
+    let tf = table_form(store, table)?;
+    let (bom, first_line, enc_name): (bool, Vec<u8>, String) = store.connection().query_row(
+        "SELECT f.bom, f.first_line, d.encoding FROM _files f JOIN _deliveries d ON d.id = f.delivery_id
+         WHERE f.delivery_id = ?1 AND f.path = ?2",
+        rusqlite::params![tf.delivery_id, tf.table.file],
+        |r| Ok((r.get(0)?, r.get::<_, Option<Vec<u8>>>(1)?.unwrap_or_default(), r.get(2)?)),
+    )?;
+    let enc =
+        encoding_rs::Encoding::for_label(enc_name.as_bytes()).unwrap_or(encoding_rs::WINDOWS_1252);
+    let io = |e: std::io::Error| StoreError::Sqlite(e.to_string());
+    let mut written = 0u64;
+    if bom {
+        out.write_all(&[0xEF, 0xBB, 0xBF]).map_err(io)?;
+        written += 3;
+    }
+    out.write_all(&first_line).map_err(io)?;
+    written += first_line.len() as u64;
+    // The tables that share the file, merged in file order.
+    let mut parts = vec![tf];
+    if parts[0].shared {
+        for other in store.tables()? {
+            if other.file == table.file && other.id != table.id {
+                let o = table_form(store, &other)?;
+                if o.delivery_id == parts[0].delivery_id {
+                    parts.push(o);
+                }
+            }
+        }
+    }
+    let mut lines: Vec<(i64, Vec<u8>)> = Vec::new();
+    let single = parts.len() == 1;
+    for tf in &parts {
+        each_row(store, tf, &mut |_, seq, values, raw| {
+            let bytes = match raw {
+                Some(r) => r,
+                None => {
+                    let mut line = Vec::new();
+                    let encoded: Vec<Vec<u8>> = values
+                        .iter()
+                        .map(|v| {
+                            let mut b = Vec::new();
+                            if enc == encoding_rs::WINDOWS_1252 {
+                                encoding::encode_cp1252(v, &mut b);
+                            } else {
+                                b.extend_from_slice(&enc.encode(v).0);
+                            }
+                            b
+                        })
+                        .collect();
+                    dialect::push_record(&mut line, encoded.iter().map(Vec::as_slice));
+                    line
+                }
+            };
+            if single {
+                written += bytes.len() as u64;
+                out.write_all(&bytes)
+            } else {
+                lines.push((seq, bytes));
+                Ok(())
+            }
+        })?;
+    }
+    if !single {
+        lines.sort_by_key(|l| l.0);
+        for (_, b) in lines {
+            written += b.len() as u64;
+            out.write_all(&b).map_err(io)?;
+        }
+    }
+    Ok(written)
+}
+
+/// Writes a table as UTF-8 CSV: a header of column names, then values as delivered.
+pub fn export_csv(
+    store: &Store,
+    table: &StoredTable,
+    out: &mut dyn Write,
+) -> Result<u64, StoreError> {
+    let tf = table_form(store, table)?;
+    let mut w = csv::WriterBuilder::new()
+        .delimiter(b';')
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(out);
+    let map = |e: csv::Error| StoreError::Sqlite(e.to_string());
+    w.write_record(tf.columns.iter().map(|c| c.name.as_str()))
+        .map_err(map)?;
+    let mut n = 0u64;
+    each_row(store, &tf, &mut |_, _, values, _| {
+        n += 1;
+        w.write_record(&values).map_err(std::io::Error::other)
+    })?;
+    w.flush().map_err(|e| StoreError::Sqlite(e.to_string()))?;
+    Ok(n)
+}

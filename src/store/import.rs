@@ -1,0 +1,315 @@
+//! Importing a delivery: all or nothing. The import builds a new store file beside the store (the
+//! other application's data copied from the current store, then the new delivery), and swaps it
+//! in only when complete. A failed, cancelled or killed import leaves the previous store as it
+//! was; its temporary file is removed at once, or by the next import after a kill.
+
+use super::writer::{self, SCHEMA};
+use super::{
+    MIN_PASSPHRASE, STORE_FORMAT, StoreError, check_store, key, list_deliveries, sql_ident,
+};
+use crate::delivery::Delivery;
+use crate::reception::report::ReceptionReport;
+use crate::reception::{self, ReceiveError, ReceiveOptions};
+use age::secrecy::{ExposeSecret, SecretString};
+use rusqlite::{Connection, OpenFlags, params};
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+/// Options of an import.
+pub struct ImportOptions<'a> {
+    pub store: &'a Path,
+    pub store_passphrase: &'a SecretString,
+    /// The replacement of a delivery of the same application is confirmed.
+    pub replace: bool,
+    pub receive: ReceiveOptions<'a>,
+}
+
+/// What an import did.
+#[derive(Debug)]
+pub struct ImportOutcome {
+    pub report: ReceptionReport,
+    pub created: bool,
+    /// The delivery the import replaced, if any.
+    pub replaced: Option<String>,
+    pub store_bytes: u64,
+}
+
+#[derive(Debug, Error)]
+pub enum ImportError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Receive(#[from] ReceiveError),
+}
+
+impl From<rusqlite::Error> for ImportError {
+    fn from(e: rusqlite::Error) -> Self {
+        ImportError::Store(e.into())
+    }
+}
+
+impl ImportError {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            ImportError::Store(s) => s.exit_code(),
+            ImportError::Receive(r) => r.exit_code(),
+        }
+    }
+}
+
+/// The application and the delivery already in a store, if any.
+pub fn active_delivery(
+    store: &Path,
+    pass: &SecretString,
+    application: &str,
+) -> Result<Option<String>, StoreError> {
+    if !store.exists() {
+        return Ok(None);
+    }
+    let conn = Connection::open_with_flags(store, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    key(&conn, pass)?;
+    check_store(&conn, store)?;
+    Ok(list_deliveries(&conn)?
+        .into_iter()
+        .find(|d| d.active && d.application.eq_ignore_ascii_case(application))
+        .map(|d| format!("{}, extraction du {}", d.name, d.extraction)))
+}
+
+/// Removes the temporary files a killed import left.
+fn clean_stale(dir: &Path, prefix: &str) {
+    if let Ok(entries) = fs::read_dir(dir) {
+        for e in entries.flatten() {
+            if e.file_name().to_string_lossy().starts_with(prefix) {
+                let _ = fs::remove_file(e.path());
+            }
+        }
+    }
+}
+
+struct TempFile(Option<PathBuf>);
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if let Some(p) = self.0.take() {
+            let _ = fs::remove_file(&p);
+            for suffix in ["-journal", "-wal", "-shm"] {
+                let _ = fs::remove_file(format!("{}{suffix}", p.display()));
+            }
+        }
+    }
+}
+
+fn write_err(path: &Path) -> impl Fn(std::io::Error) -> StoreError + '_ {
+    move |e| StoreError::Write {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
+}
+
+/// Imports a delivery into the store.
+pub fn import<'a>(
+    delivery: &'a Delivery,
+    opts: ImportOptions<'a>,
+) -> Result<ImportOutcome, ImportError> {
+    let store = opts.store;
+    let dir = match store.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    fs::create_dir_all(&dir).map_err(write_err(&dir))?;
+    let name = store
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .ok_or_else(|| StoreError::Write {
+            path: store.to_path_buf(),
+            message: "chemin sans nom de fichier".into(),
+        })?;
+    // One import at a time in a folder: a lock on the folder itself (no lock file to leave).
+    let lock = File::open(&dir).map_err(write_err(&dir))?;
+    if lock.try_lock().is_err() {
+        return Err(StoreError::InUse(store.to_path_buf()).into());
+    }
+    let prefix = format!(".{name}.import-");
+    clean_stale(&dir, &prefix);
+    let existing = store.exists();
+    if !existing && opts.store_passphrase.expose_secret().chars().count() < MIN_PASSPHRASE {
+        return Err(StoreError::WeakPassphrase.into());
+    }
+    if existing {
+        let conn = Connection::open_with_flags(store, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+        key(&conn, opts.store_passphrase)?;
+        check_store(&conn, store)?;
+    }
+    // Which application comes in: decides what the new store keeps from the current one.
+    let lisezmoi = reception::peek_lisezmoi(delivery, opts.receive.secret, opts.receive.cancel)
+        .map_err(ReceiveError::from)?;
+    let application = lisezmoi
+        .as_ref()
+        .and_then(|l| l.get("APPLICATION"))
+        .unwrap_or("INCONNUE")
+        .to_ascii_uppercase();
+    let previous = active_delivery(store, opts.store_passphrase, &application)?;
+    if previous.is_some() && !opts.replace {
+        return Err(StoreError::NeedsConfirmation {
+            application,
+            previous: previous.unwrap_or_default(),
+        }
+        .into());
+    }
+    let tmp_path = dir.join(format!("{prefix}{}.tmp", std::process::id()));
+    let mut tmp = TempFile(Some(tmp_path.clone()));
+    let conn = Connection::open(&tmp_path)?;
+    key(&conn, opts.store_passphrase)?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY;
+         PRAGMA cache_size = -65536;",
+    )?;
+    if existing {
+        // Attached for the whole import (ATTACH cannot happen inside a transaction).
+        conn.execute(
+            "ATTACH DATABASE ?1 AS old KEY ?2",
+            params![
+                store.display().to_string(),
+                opts.store_passphrase.expose_secret()
+            ],
+        )?;
+    }
+    conn.execute_batch("BEGIN;")?;
+    conn.execute_batch(SCHEMA)?;
+    conn.execute(
+        "INSERT INTO _meta(key, value) VALUES ('format', ?1), ('created_by', ?2)",
+        params![
+            STORE_FORMAT,
+            format!("Reprise {}", env!("CARGO_PKG_VERSION"))
+        ],
+    )?;
+    let now = chrono::Local::now().format("%Y-%m-%d %H:%M:%S").to_string();
+    if existing {
+        copy_kept(&conn, &application, &now)?;
+    }
+    let delivery_id: i64 = conn.query_row(
+        "SELECT coalesce(max(id), 0) + 1 FROM _deliveries",
+        [],
+        |r| r.get(0),
+    )?;
+    let (loader, handle) = writer::spawn(conn, delivery_id, application.clone());
+    let mut loader = loader;
+    let received = reception::receive(delivery, opts.receive, &mut loader);
+    let closed = loader.close();
+    let joined = handle.join().map_err(|_| {
+        StoreError::Sqlite("l'écriture de la base s'est arrêtée brutalement".into())
+    })?;
+    let report = match received {
+        Ok(r) => r,
+        Err(e) => {
+            // A store failure explains itself better than the reception's view of it.
+            if let Err(s) = joined {
+                return Err(s.into());
+            }
+            return Err(e.into());
+        }
+    };
+    closed.map_err(|e| StoreError::Sqlite(e.to_string()))?;
+    let (conn, written) = joined?;
+    let d = &report.delivery;
+    conn.execute(
+        "INSERT INTO _deliveries(id, name, application, version, departement, libelle_departement,
+           centre, extraction, source, form, encoding, received_on, deadline, imported_at, tool,
+           verdict, report_json, active)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, 1)",
+        params![
+            delivery_id,
+            d.name,
+            application,
+            d.version,
+            d.departement,
+            d.libelle_departement,
+            d.centre,
+            d.extraction,
+            d.source,
+            d.form,
+            d.encoding,
+            report.received_on.to_string(),
+            report.deadline.to_string(),
+            now,
+            report.tool,
+            report.verdict.label(),
+            serde_json::to_string(&report).expect("report serializes"),
+        ],
+    )?;
+    for w in &written {
+        writer::create_indexes(&conn, w.id, &w.sql_name)?;
+    }
+    conn.execute_batch("COMMIT;")?;
+    drop(conn);
+    File::open(&tmp_path)
+        .and_then(|f| f.sync_all())
+        .map_err(write_err(&tmp_path))?;
+    fs::rename(&tmp_path, store).map_err(write_err(store))?;
+    tmp.0 = None;
+    if let Ok(d) = File::open(&dir) {
+        let _ = d.sync_all();
+    }
+    drop(lock);
+    let store_bytes = fs::metadata(store).map(|m| m.len()).unwrap_or(0);
+    Ok(ImportOutcome {
+        report,
+        created: !existing,
+        replaced: previous,
+        store_bytes,
+    })
+}
+
+/// Copies from the current store what the new one keeps: every delivery's record and report,
+/// and the data of the applications that the import does not replace.
+fn copy_kept(conn: &Connection, application: &str, now: &str) -> Result<(), StoreError> {
+    conn.execute("INSERT INTO _deliveries SELECT * FROM old._deliveries", [])?;
+    conn.execute(
+        "UPDATE _deliveries SET active = 0, replaced_at = ?2 WHERE active = 1 AND application = ?1",
+        params![application, now],
+    )?;
+    conn.execute("INSERT INTO _files SELECT * FROM old._files", [])?;
+    let kept = "SELECT t.id FROM old._tables t JOIN _deliveries d ON d.id = t.delivery_id WHERE d.active = 1";
+    conn.execute(
+        &format!("INSERT INTO _tables SELECT * FROM old._tables WHERE id IN ({kept})"),
+        [],
+    )?;
+    conn.execute(
+        &format!("INSERT INTO _columns SELECT * FROM old._columns WHERE table_id IN ({kept})"),
+        [],
+    )?;
+    conn.execute(
+        &format!("INSERT INTO _raw SELECT * FROM old._raw WHERE table_id IN ({kept})"),
+        [],
+    )?;
+    conn.execute(
+        "INSERT INTO _anomalies SELECT * FROM old._anomalies
+         WHERE delivery_id IN (SELECT id FROM _deliveries WHERE active = 1)",
+        [],
+    )?;
+    let tables: Vec<(i64, String)> = conn
+        .prepare("SELECT id, sql_name FROM _tables")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    for (id, sql_name) in tables {
+        let cols: Vec<String> = conn
+            .prepare(&format!(
+                "SELECT name FROM pragma_table_info('{}', 'old')",
+                sql_name.replace('\'', "''")
+            ))?
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<Result<_, _>>()?;
+        let list = cols
+            .iter()
+            .map(|c| sql_ident(c))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let t = sql_ident(&sql_name);
+        conn.execute_batch(&format!(
+            "CREATE TABLE main.{t}({list}); INSERT INTO main.{t}(rowid, {list}) SELECT rowid, {list} FROM old.{t};"
+        ))?;
+        writer::create_indexes(conn, id, &sql_name)?;
+    }
+    Ok(())
+}

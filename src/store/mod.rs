@@ -1,0 +1,281 @@
+//! The store: one SQLite file encrypted with SQLCipher under a passphrase chosen at the first
+//! import. It holds the deliveries of ITAC and OPALES side by side, each table typed from its
+//! DESCRIPTIF with every delivered value recoverable exactly (row order included), the
+//! dictionary, row counts, anomalies, reception reports and the history of deliveries.
+//! Consultation opens it read-only; only an import writes, into a new file swapped in whole.
+
+mod import;
+mod writer;
+
+pub use import::{ImportError, ImportOptions, ImportOutcome, active_delivery, import};
+
+use crate::format::descriptif::ColumnType;
+use age::secrecy::{ExposeSecret, SecretString};
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+/// Identifies a Reprise store (`_meta.format`).
+pub const STORE_FORMAT: &str = "reprise-store-1";
+
+/// Shortest store passphrase accepted at creation.
+pub const MIN_PASSPHRASE: usize = 10;
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("la base « {0} » n'existe pas : importez d'abord une livraison (reprise import)")]
+    Missing(PathBuf),
+    #[error("phrase de passe de la base incorrecte, ou « {0} » n'est pas une base Reprise")]
+    WrongPassphrase(PathBuf),
+    #[error("« {0} » n'est pas une base Reprise")]
+    NotAStore(PathBuf),
+    #[error("une autre importation est en cours dans « {0} » : attendez qu'elle se termine")]
+    InUse(PathBuf),
+    #[error("la phrase de passe de la base doit compter au moins {MIN_PASSPHRASE} caractères")]
+    WeakPassphrase,
+    #[error(
+        "une phrase de passe de la base est nécessaire (--store-passphrase-file ou REPRISE_STORE_PASSPHRASE)"
+    )]
+    PassphraseNeeded,
+    #[error(
+        "la base contient déjà une livraison {application} ({previous}) : confirmez son remplacement (--yes)"
+    )]
+    NeedsConfirmation {
+        application: String,
+        previous: String,
+    },
+    #[error("la table « {0} » n'existe pas dans la base (voir reprise tables)")]
+    UnknownTable(String),
+    #[error("écriture impossible dans « {path} » : {message}")]
+    Write { path: PathBuf, message: String },
+    #[error("erreur de la base : {0}")]
+    Sqlite(String),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Sqlite(e.to_string())
+    }
+}
+
+/// Sets the SQLCipher key of a connection from the passphrase.
+pub(crate) fn key(conn: &Connection, pass: &SecretString) -> rusqlite::Result<()> {
+    // SQLCipher's own log would print a wrong key's failures on stderr: the caller says it.
+    let _ = conn.execute_batch("PRAGMA cipher_log_level = NONE;");
+    conn.pragma_update(None, "key", pass.expose_secret())
+}
+
+/// A table of the store, as consultation sees it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct StoredTable {
+    pub id: i64,
+    pub application: String,
+    pub name: String,
+    pub label: String,
+    pub file: String,
+    pub sql_name: String,
+    pub rows: i64,
+    pub described: bool,
+}
+
+/// A column of a stored table.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct StoredColumn {
+    pub name: String,
+    pub ty: ColumnType,
+    pub length: Option<i64>,
+    pub label: String,
+    pub key: Option<i64>,
+    pub reference: Option<String>,
+    pub leading_zero: bool,
+}
+
+/// A delivery recorded in the store.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct StoredDelivery {
+    pub id: i64,
+    pub name: String,
+    pub application: String,
+    pub version: String,
+    pub departement: String,
+    pub extraction: String,
+    pub received_on: String,
+    pub deadline: String,
+    pub imported_at: String,
+    pub verdict: String,
+    pub active: bool,
+}
+
+/// An open store, read-only.
+pub struct Store {
+    conn: Connection,
+    pub path: PathBuf,
+}
+
+/// A quoted SQL identifier.
+pub fn sql_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+impl Store {
+    /// Opens a store for consultation, read-only.
+    pub fn open(path: &Path, pass: &SecretString) -> Result<Store, StoreError> {
+        if !path.is_file() {
+            return Err(StoreError::Missing(path.to_path_buf()));
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        key(&conn, pass)?;
+        check_store(&conn, path)?;
+        conn.pragma_update(None, "query_only", "ON")?;
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Tables of the active deliveries, application by application.
+    pub fn tables(&self) -> Result<Vec<StoredTable>, StoreError> {
+        let mut st = self.conn.prepare(
+            "SELECT t.id, d.application, t.name, t.label, t.file, t.sql_name, t.row_count, t.described
+             FROM _tables t JOIN _deliveries d ON d.id = t.delivery_id
+             WHERE d.active = 1 ORDER BY d.application, t.id",
+        )?;
+        let rows = st
+            .query_map([], |r| {
+                Ok(StoredTable {
+                    id: r.get(0)?,
+                    application: r.get(1)?,
+                    name: r.get(2)?,
+                    label: r.get(3)?,
+                    file: r.get(4)?,
+                    sql_name: r.get(5)?,
+                    rows: r.get(6)?,
+                    described: r.get(7)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// A table by name (`ITAC_DOSSIER`, or `ITAC.ITAC_DOSSIER` when two applications share it).
+    pub fn table(&self, name: &str) -> Result<StoredTable, StoreError> {
+        let (app, table) = match name.split_once('.') {
+            Some((a, t)) => (Some(a), t),
+            None => (None, name),
+        };
+        let all = self.tables()?;
+        let found: Vec<&StoredTable> = all
+            .iter()
+            .filter(|t| {
+                t.name == table && app.is_none_or(|a| t.application.eq_ignore_ascii_case(a))
+            })
+            .collect();
+        match found.as_slice() {
+            [one] => Ok((*one).clone()),
+            _ => Err(StoreError::UnknownTable(name.to_string())),
+        }
+    }
+
+    pub fn columns(&self, table_id: i64) -> Result<Vec<StoredColumn>, StoreError> {
+        let mut st = self.conn.prepare(
+            "SELECT name, type, length, label, key, ref_table, ref_column, leading_zero
+             FROM _columns WHERE table_id = ?1 ORDER BY position",
+        )?;
+        let rows = st
+            .query_map([table_id], |r| {
+                let ty: String = r.get(1)?;
+                let rt: Option<String> = r.get(5)?;
+                let rc: Option<String> = r.get(6)?;
+                Ok(StoredColumn {
+                    name: r.get(0)?,
+                    ty: ColumnType::parse(&ty).unwrap_or(ColumnType::Varchar2),
+                    length: r.get(2)?,
+                    label: r.get(3)?,
+                    key: r.get(4)?,
+                    reference: rt.zip(rc).map(|(t, c)| format!("{t}.{c}")),
+                    leading_zero: r.get(7)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// Every delivery ever imported, the replaced ones included.
+    pub fn deliveries(&self) -> Result<Vec<StoredDelivery>, StoreError> {
+        list_deliveries(&self.conn)
+    }
+
+    /// The reception report of a delivery, as JSON.
+    pub fn report_json(&self, delivery_id: i64) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT report_json FROM _deliveries WHERE id = ?1",
+                [delivery_id],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+}
+
+pub(crate) fn list_deliveries(conn: &Connection) -> Result<Vec<StoredDelivery>, StoreError> {
+    let mut st = conn.prepare(
+        "SELECT id, name, application, version, departement, extraction, received_on, deadline,
+                imported_at, verdict, active FROM _deliveries ORDER BY id",
+    )?;
+    let rows = st
+        .query_map([], |r| {
+            Ok(StoredDelivery {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                application: r.get(2)?,
+                version: r.get(3)?,
+                departement: r.get(4)?,
+                extraction: r.get(5)?,
+                received_on: r.get(6)?,
+                deadline: r.get(7)?,
+                imported_at: r.get(8)?,
+                verdict: r.get(9)?,
+                active: r.get(10)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// Checks that a keyed connection opens a Reprise store.
+pub(crate) fn check_store(conn: &Connection, path: &Path) -> Result<(), StoreError> {
+    let count: Result<i64, _> =
+        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0));
+    if count.is_err() {
+        return Err(StoreError::WrongPassphrase(path.to_path_buf()));
+    }
+    let format: Option<String> = conn
+        .query_row("SELECT value FROM _meta WHERE key = 'format'", [], |r| {
+            r.get(0)
+        })
+        .optional()
+        .map_err(|_| StoreError::NotAStore(path.to_path_buf()))?;
+    if format.as_deref() != Some(STORE_FORMAT) {
+        return Err(StoreError::NotAStore(path.to_path_buf()));
+    }
+    Ok(())
+}
+
+impl StoreError {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            StoreError::NeedsConfirmation { .. }
+            | StoreError::UnknownTable(_)
+            | StoreError::WeakPassphrase => 2,
+            _ => 5,
+        }
+    }
+}

@@ -1,0 +1,426 @@
+//! Writing a delivery into a new store file: the schema, and a writer thread that receives the
+//! reception's tables, rows, files and anomalies through a bounded channel, so that decrypting and
+//! parsing run on one core while SQLite (and SQLCipher) write on the other.
+
+use super::{StoreError, sql_ident};
+use crate::reception::anomaly::Anomaly;
+use crate::reception::value::Value;
+use crate::reception::{FileInfo, LoadError, Loader, TableInfo, tables_of_file};
+use rusqlite::{Connection, params, types::ToSqlOutput, types::ValueRef};
+use std::collections::HashMap;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+pub(crate) const SCHEMA: &str = "
+CREATE TABLE _meta(key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE _deliveries(
+    id INTEGER PRIMARY KEY, name TEXT, application TEXT, version TEXT, departement TEXT,
+    libelle_departement TEXT, centre TEXT, extraction TEXT, source TEXT, form TEXT, encoding TEXT,
+    received_on TEXT, deadline TEXT, imported_at TEXT, tool TEXT, verdict TEXT, report_json TEXT,
+    active INTEGER, replaced_at TEXT);
+CREATE TABLE _files(
+    delivery_id INTEGER, path TEXT, bytes INTEGER, sha256 TEXT, records INTEGER, bom INTEGER,
+    first_line BLOB, content BLOB, PRIMARY KEY(delivery_id, path));
+CREATE TABLE _tables(
+    id INTEGER PRIMARY KEY, delivery_id INTEGER, position INTEGER, name TEXT, label TEXT, file TEXT,
+    sql_name TEXT, row_count INTEGER, described INTEGER, iso_dates INTEGER, decimal TEXT,
+    shared_file INTEGER);
+CREATE TABLE _columns(
+    table_id INTEGER, position INTEGER, name TEXT, type TEXT, length INTEGER, precision INTEGER,
+    scale INTEGER, mandatory INTEGER, key INTEGER, ref_table TEXT, ref_column TEXT, label TEXT,
+    leading_zero INTEGER, PRIMARY KEY(table_id, position));
+CREATE TABLE _anomalies(
+    delivery_id INTEGER, file TEXT, table_name TEXT, record INTEGER, column_name TEXT, value TEXT,
+    kind TEXT, detail TEXT);
+CREATE TABLE _raw(table_id INTEGER, record INTEGER, bytes BLOB, PRIMARY KEY(table_id, record)) WITHOUT ROWID;
+";
+
+/// Column of a data table that keeps a row's position in its file, when a file holds several
+/// tables (FINESS.TXT).
+pub(crate) const SEQ_COLUMN: &str = "_seq";
+
+impl rusqlite::ToSql for Value {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Borrowed(match self {
+            Value::Null => ValueRef::Null,
+            Value::Int(i) => ValueRef::Integer(*i),
+            Value::Real(f) => ValueRef::Real(*f),
+            Value::Text(t) => ValueRef::Text(t.as_bytes()),
+        }))
+    }
+}
+
+pub(crate) struct Row {
+    table: usize,
+    record: u64,
+    seq: u64,
+    values: Vec<Value>,
+    raw: Option<Vec<u8>>,
+}
+
+pub(crate) enum Msg {
+    Begin(usize, Box<TableInfo>),
+    Rows(Vec<Row>),
+    End {
+        index: usize,
+        rows: u64,
+        leading_zero: Vec<bool>,
+    },
+    File(Box<FileInfo>),
+    Anomalies(Vec<Anomaly>),
+}
+
+const BATCH: usize = 2048;
+
+/// The reception's [`Loader`] for an import: batches and sends to the writer thread.
+pub(crate) struct StoreLoader {
+    tx: Option<SyncSender<Msg>>,
+    rows: Vec<Row>,
+    anomalies: Vec<Anomaly>,
+    failure: Arc<Mutex<Option<String>>>,
+}
+
+impl StoreLoader {
+    fn send(&mut self, m: Msg) -> Result<(), LoadError> {
+        let tx = self
+            .tx
+            .as_ref()
+            .ok_or_else(|| LoadError::Store("écriture déjà terminée".into()))?;
+        tx.send(m).map_err(|_| {
+            LoadError::Store(
+                self.failure
+                    .lock()
+                    .ok()
+                    .and_then(|f| f.clone())
+                    .unwrap_or_else(|| "l'écriture de la base s'est arrêtée".into()),
+            )
+        })
+    }
+
+    fn flush(&mut self) -> Result<(), LoadError> {
+        if !self.rows.is_empty() {
+            let rows = std::mem::take(&mut self.rows);
+            self.send(Msg::Rows(rows))?;
+        }
+        if !self.anomalies.is_empty() {
+            let a = std::mem::take(&mut self.anomalies);
+            self.send(Msg::Anomalies(a))?;
+        }
+        Ok(())
+    }
+
+    /// Sends what is left and closes the channel.
+    pub(crate) fn close(mut self) -> Result<(), LoadError> {
+        self.flush()?;
+        self.tx = None;
+        Ok(())
+    }
+}
+
+impl Loader for StoreLoader {
+    fn begin_table(&mut self, index: usize, table: &TableInfo) -> Result<(), LoadError> {
+        self.flush()?;
+        self.send(Msg::Begin(index, Box::new(table.clone())))
+    }
+
+    fn row(
+        &mut self,
+        index: usize,
+        record: u64,
+        file_record: u64,
+        values: &[Value],
+        raw: Option<&[u8]>,
+    ) -> Result<(), LoadError> {
+        self.rows.push(Row {
+            table: index,
+            record,
+            seq: file_record,
+            values: values.to_vec(),
+            raw: raw.map(<[u8]>::to_vec),
+        });
+        if self.rows.len() >= BATCH {
+            let rows = std::mem::replace(&mut self.rows, Vec::with_capacity(BATCH));
+            self.send(Msg::Rows(rows))?;
+        }
+        Ok(())
+    }
+
+    fn end_table(
+        &mut self,
+        index: usize,
+        rows: u64,
+        leading_zero: &[bool],
+    ) -> Result<(), LoadError> {
+        self.flush()?;
+        self.send(Msg::End {
+            index,
+            rows,
+            leading_zero: leading_zero.to_vec(),
+        })
+    }
+
+    fn file(&mut self, file: &FileInfo) -> Result<(), LoadError> {
+        self.flush()?;
+        self.send(Msg::File(Box::new(file.clone())))
+    }
+
+    fn anomaly(&mut self, anomaly: &Anomaly) -> Result<(), LoadError> {
+        self.anomalies.push(anomaly.clone());
+        if self.anomalies.len() >= BATCH {
+            let a = std::mem::take(&mut self.anomalies);
+            self.send(Msg::Anomalies(a))?;
+        }
+        Ok(())
+    }
+}
+
+/// A table as written: its store id and SQL name.
+#[derive(Clone, Debug)]
+pub(crate) struct Written {
+    pub id: i64,
+    pub sql_name: String,
+}
+
+/// Starts the writer thread on `conn` (keyed, schema created, in a transaction).
+pub(crate) fn spawn(
+    conn: Connection,
+    delivery_id: i64,
+    application: String,
+) -> (
+    StoreLoader,
+    JoinHandle<Result<(Connection, Vec<Written>), StoreError>>,
+) {
+    let (tx, rx) = sync_channel(16);
+    let failure = Arc::new(Mutex::new(None));
+    let f2 = failure.clone();
+    let handle = std::thread::Builder::new()
+        .name("reprise-store-writer".into())
+        .spawn(move || {
+            let r = write_all(&conn, delivery_id, &application, rx);
+            match r {
+                Ok(tables) => Ok((conn, tables)),
+                Err(e) => {
+                    if let Ok(mut f) = f2.lock() {
+                        *f = Some(e.to_string());
+                    }
+                    Err(e)
+                }
+            }
+        })
+        .expect("thread starts");
+    (
+        StoreLoader {
+            tx: Some(tx),
+            rows: Vec::with_capacity(BATCH),
+            anomalies: Vec::new(),
+            failure,
+        },
+        handle,
+    )
+}
+
+fn write_all(
+    conn: &Connection,
+    delivery_id: i64,
+    app: &str,
+    rx: Receiver<Msg>,
+) -> Result<Vec<Written>, StoreError> {
+    let mut tables: HashMap<usize, (Written, bool, usize)> = HashMap::new();
+    let mut order: Vec<usize> = Vec::new();
+    let mut raw_stmt =
+        conn.prepare("INSERT INTO _raw(table_id, record, bytes) VALUES (?1, ?2, ?3)")?;
+    let mut anomaly_stmt = conn.prepare(
+        "INSERT INTO _anomalies(delivery_id, file, table_name, record, column_name, value, kind, detail)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?;
+    let mut inserts: HashMap<usize, String> = HashMap::new();
+    for msg in rx {
+        match msg {
+            Msg::Begin(index, info) => {
+                let shared = tables_of_file(&info.file).is_some_and(|t| t.len() > 1);
+                let sql_name = format!("{app}__{}", info.name);
+                let mut cols: Vec<String> =
+                    info.columns.iter().map(|c| sql_ident(&c.name)).collect();
+                if shared {
+                    cols.push(sql_ident(SEQ_COLUMN));
+                }
+                conn.execute_batch(&format!(
+                    "DROP TABLE IF EXISTS {t}; CREATE TABLE {t}({c});",
+                    t = sql_ident(&sql_name),
+                    c = cols.join(", ")
+                ))?;
+                conn.execute(
+                    "INSERT INTO _tables(delivery_id, position, name, label, file, sql_name, row_count,
+                       described, iso_dates, decimal, shared_file)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, ?8, ?9, ?10)",
+                    params![
+                        delivery_id,
+                        index as i64,
+                        info.name,
+                        info.label,
+                        info.file,
+                        sql_name,
+                        info.described,
+                        info.form.iso_dates,
+                        info.form.decimal.to_string(),
+                        shared
+                    ],
+                )?;
+                let id = conn.last_insert_rowid();
+                for (p, c) in info.columns.iter().enumerate() {
+                    conn.execute(
+                        "INSERT INTO _columns(table_id, position, name, type, length, precision, scale,
+                           mandatory, key, ref_table, ref_column, label, leading_zero)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 0)",
+                        params![
+                            id,
+                            p as i64,
+                            c.name,
+                            c.ty.as_str(),
+                            c.length,
+                            c.precision,
+                            c.scale,
+                            c.mandatory,
+                            c.key,
+                            c.reference.as_ref().map(|r| r.table.clone()),
+                            c.reference.as_ref().map(|r| r.column.clone()),
+                            c.label
+                        ],
+                    )?;
+                }
+                let placeholders: Vec<String> =
+                    (1..=cols.len() + 1).map(|i| format!("?{i}")).collect();
+                inserts.insert(
+                    index,
+                    format!(
+                        "INSERT INTO {}(rowid, {}) VALUES ({})",
+                        sql_ident(&sql_name),
+                        cols.join(", "),
+                        placeholders.join(", ")
+                    ),
+                );
+                tables.insert(
+                    index,
+                    (Written { id, sql_name }, shared, info.columns.len()),
+                );
+                order.push(index);
+            }
+            Msg::Rows(rows) => {
+                for row in rows {
+                    let (w, shared, _) = tables.get(&row.table).ok_or_else(|| {
+                        StoreError::Sqlite(format!("table {} inconnue", row.table))
+                    })?;
+                    let mut st = conn.prepare_cached(&inserts[&row.table])?;
+                    let mut params: Vec<&dyn rusqlite::ToSql> =
+                        Vec::with_capacity(row.values.len() + 2);
+                    let rowid = row.record as i64;
+                    let seq = row.seq as i64;
+                    params.push(&rowid);
+                    for v in &row.values {
+                        params.push(v);
+                    }
+                    if *shared {
+                        params.push(&seq);
+                    }
+                    st.execute(params.as_slice())?;
+                    if let Some(raw) = &row.raw {
+                        raw_stmt.execute(params![w.id, rowid, raw])?;
+                    }
+                }
+            }
+            Msg::End {
+                index,
+                rows,
+                leading_zero,
+            } => {
+                if let Some((w, _, _)) = tables.get(&index) {
+                    conn.execute(
+                        "UPDATE _tables SET row_count = ?1 WHERE id = ?2",
+                        params![rows as i64, w.id],
+                    )?;
+                    for (p, lz) in leading_zero.iter().enumerate() {
+                        if *lz {
+                            conn.execute(
+                                "UPDATE _columns SET leading_zero = 1 WHERE table_id = ?1 AND position = ?2",
+                                params![w.id, p as i64],
+                            )?;
+                        }
+                    }
+                }
+            }
+            Msg::File(f) => {
+                conn.execute(
+                    "INSERT OR REPLACE INTO _files(delivery_id, path, bytes, sha256, records, bom, first_line, content)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                    params![
+                        delivery_id,
+                        f.path,
+                        f.bytes as i64,
+                        f.sha256,
+                        f.records as i64,
+                        f.bom,
+                        f.first_line,
+                        f.content
+                    ],
+                )?;
+            }
+            Msg::Anomalies(list) => {
+                for a in list {
+                    anomaly_stmt.execute(params![
+                        delivery_id,
+                        a.file,
+                        a.table,
+                        a.record as i64,
+                        a.column,
+                        a.value,
+                        a.kind.code(),
+                        a.detail
+                    ])?;
+                }
+            }
+        }
+    }
+    Ok(order
+        .into_iter()
+        .filter_map(|i| tables.remove(&i).map(|t| t.0))
+        .collect())
+}
+
+/// Creates the indexes of a data table: its key, its references, its dates.
+pub(crate) fn create_indexes(
+    conn: &Connection,
+    table_id: i64,
+    sql_name: &str,
+) -> Result<(), StoreError> {
+    let mut st = conn.prepare(
+        "SELECT position, name, type, key, ref_table FROM _columns WHERE table_id = ?1 ORDER BY position",
+    )?;
+    let cols: Vec<(i64, String, String, Option<i64>, Option<String>)> = st
+        .query_map([table_id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })?
+        .collect::<Result<_, _>>()?;
+    let t = sql_ident(sql_name);
+    let mut key: Vec<(i64, &String)> = cols.iter().filter_map(|c| c.3.map(|k| (k, &c.1))).collect();
+    key.sort();
+    if !key.is_empty() {
+        let names: Vec<String> = key.iter().map(|(_, n)| sql_ident(n)).collect();
+        conn.execute_batch(&format!(
+            "CREATE INDEX {} ON {t}({});",
+            sql_ident(&format!("{sql_name}__key")),
+            names.join(", ")
+        ))?;
+    }
+    for (p, name, ty, k, rt) in &cols {
+        let first_of_key = *k == Some(1) && key.len() == 1;
+        if (rt.is_some() || ty == "DATE") && !first_of_key {
+            conn.execute_batch(&format!(
+                "CREATE INDEX {} ON {t}({});",
+                sql_ident(&format!("{sql_name}__{p}")),
+                sql_ident(name)
+            ))?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,397 @@
+//! Import into the encrypted store, consultation read-only, exports, replacement, and what an
+//! import must never do: half-write, leave a stray file, or let two imports collide.
+
+use reprise::delivery::{Delivery, Secret};
+use reprise::profile::Profile;
+use reprise::reception::ReceiveOptions;
+use reprise::store::{self, ImportOptions, Store, StoreError};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+const STORE_PASS: &str = "phrase-de-passe-de-test";
+
+fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_reprise")
+}
+
+fn sample(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("sample-data")
+        .join(name)
+}
+
+const ITAC: &str = "REPRISE_ITAC_059_20081015.tar.age";
+const OPALES: &str = "REPRISE_OPALES_059_20081105.tar.age";
+
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Env {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("demo-pass"), "demo-reprise-2008\n").unwrap();
+        fs::write(dir.path().join("store-pass"), format!("{STORE_PASS}\n")).unwrap();
+        Env { dir }
+    }
+
+    fn store(&self) -> PathBuf {
+        self.dir.path().join("base").join("reprise.db")
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(bin())
+            .args(args)
+            .env_remove("REPRISE_PASSPHRASE")
+            .env_remove("REPRISE_STORE_PASSPHRASE")
+            .output()
+            .unwrap()
+    }
+
+    fn import(&self, delivery: &str, extra: &[&str]) -> Output {
+        let d = sample(delivery);
+        let store = self.store();
+        let pass = self.dir.path().join("demo-pass");
+        let sp = self.dir.path().join("store-pass");
+        let mut args = vec![
+            "import",
+            d.to_str().unwrap(),
+            "--store",
+            store.to_str().unwrap(),
+            "--passphrase-file",
+            pass.to_str().unwrap(),
+            "--store-passphrase-file",
+            sp.to_str().unwrap(),
+            "--received-on",
+            "20/11/2008",
+        ];
+        args.extend_from_slice(extra);
+        self.run(&args)
+    }
+
+    fn open(&self) -> Store {
+        Store::open(&self.store(), &STORE_PASS.to_string().into()).unwrap()
+    }
+
+    fn files_in_store_dir(&self) -> Vec<String> {
+        let mut v: Vec<String> = fs::read_dir(self.store().parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().unwrap_or(-1)
+}
+
+fn show(o: &Output) -> String {
+    format!(
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// Every table's delivered file, re-created from the store, has the SHA-256 of CONTROLE.TXT.
+fn assert_exports_identical(env: &Env, delivery: &str) {
+    let verify = env.run(&[
+        "verify",
+        sample(delivery).to_str().unwrap(),
+        "--passphrase-file",
+        env.dir.path().join("demo-pass").to_str().unwrap(),
+        "--json",
+    ]);
+    let report: serde_json::Value = serde_json::from_slice(&verify.stdout).unwrap();
+    let store = env.open();
+    let app = report["delivery"]["application"].as_str().unwrap();
+    let mut checked = 0;
+    for t in store
+        .tables()
+        .unwrap()
+        .into_iter()
+        .filter(|t| t.application == app)
+    {
+        let mut out = Vec::new();
+        reprise::export::export_delivery(&store, &t, &mut out).unwrap();
+        let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&out));
+        let expected = report["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["path"] == t.file.as_str())
+            .unwrap_or_else(|| panic!("{} not in the report", t.file));
+        assert_eq!(
+            sha,
+            expected["sha256_expected"].as_str().unwrap(),
+            "{} re-created differently",
+            t.file
+        );
+        checked += 1;
+    }
+    assert!(checked >= 17, "{checked} tables checked");
+}
+
+#[test]
+fn import_both_applications_then_export_byte_for_byte() {
+    let env = Env::new();
+    let out = env.import(
+        ITAC,
+        &["--report", env.dir.path().join("pv.json").to_str().unwrap()],
+    );
+    assert_eq!(code(&out), 0, "{}", show(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Base créée"));
+    let report: serde_json::Value =
+        serde_json::from_slice(&fs::read(env.dir.path().join("pv.json")).unwrap()).unwrap();
+    assert_eq!(report["verdict"], "CONFORME");
+    assert_eq!(report["deadline"], "2008-12-11");
+    let out = env.import(OPALES, &[]);
+    assert_eq!(code(&out), 0, "{}", show(&out));
+    let store = env.open();
+    let tables = store.tables().unwrap();
+    assert!(
+        tables
+            .iter()
+            .any(|t| t.application == "ITAC" && t.name == "ITAC_DOSSIER" && t.rows > 1900)
+    );
+    assert!(
+        tables
+            .iter()
+            .any(|t| t.application == "OPALES" && t.name == "OP_ENFANT" && t.rows > 1900)
+    );
+    assert_eq!(store.deliveries().unwrap().len(), 2);
+    drop(store);
+    assert_exports_identical(&env, ITAC);
+    assert_exports_identical(&env, OPALES);
+    // `reprise tables` lists them with their counts.
+    let sp = env.dir.path().join("store-pass");
+    let out = env.run(&[
+        "tables",
+        "--store",
+        env.store().to_str().unwrap(),
+        "--store-passphrase-file",
+        sp.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(code(&out), 0, "{}", show(&out));
+    let listed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), tables.len());
+    assert_eq!(env.files_in_store_dir(), vec!["reprise.db"]);
+}
+
+#[test]
+fn csv_export_is_utf8_with_every_row() {
+    let env = Env::new();
+    assert_eq!(code(&env.import(ITAC, &[])), 0);
+    let sp = env.dir.path().join("store-pass");
+    let csv = env.dir.path().join("dossiers.csv");
+    let out = env.run(&[
+        "export",
+        "--store",
+        env.store().to_str().unwrap(),
+        "--store-passphrase-file",
+        sp.to_str().unwrap(),
+        "--table",
+        "ITAC_DOSSIER",
+        "--format",
+        "csv",
+        "--out",
+        csv.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&out), 0, "{}", show(&out));
+    let text = fs::read_to_string(&csv).expect("UTF-8");
+    let rows = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .from_reader(text.as_bytes())
+        .records()
+        .count();
+    let store = env.open();
+    assert_eq!(rows as i64, store.table("ITAC_DOSSIER").unwrap().rows);
+    assert!(text.contains('É') || text.contains('È'), "accents survive");
+}
+
+#[test]
+fn consultation_is_read_only() {
+    let env = Env::new();
+    assert_eq!(code(&env.import(ITAC, &[])), 0);
+    let store = env.open();
+    let err = store
+        .connection()
+        .execute("DELETE FROM \"ITAC__ITAC_DOSSIER\"", []);
+    assert!(err.is_err(), "a consultation connection must not write");
+    let wrong = Store::open(&env.store(), &"pas la bonne".to_string().into());
+    assert!(matches!(wrong, Err(StoreError::WrongPassphrase(_))));
+}
+
+#[test]
+fn replacement_needs_confirmation_and_keeps_history() {
+    let env = Env::new();
+    assert_eq!(code(&env.import(ITAC, &[])), 0);
+    let before = fs::read(env.store()).unwrap();
+    let out = env.import(ITAC, &[]);
+    assert_eq!(code(&out), 2, "{}", show(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--yes"),
+        "{}",
+        show(&out)
+    );
+    assert_eq!(
+        fs::read(env.store()).unwrap(),
+        before,
+        "store untouched without confirmation"
+    );
+    let out = env.import(ITAC, &["--yes"]);
+    assert_eq!(code(&out), 0, "{}", show(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("livraison remplacée"));
+    let store = env.open();
+    let d = store.deliveries().unwrap();
+    assert_eq!(d.len(), 2);
+    assert_eq!(d.iter().filter(|x| x.active).count(), 1);
+    assert_eq!(
+        store
+            .tables()
+            .unwrap()
+            .iter()
+            .filter(|t| t.name == "ITAC_DOSSIER")
+            .count(),
+        1
+    );
+    drop(store);
+    assert_exports_identical(&env, ITAC);
+    assert_eq!(env.files_in_store_dir(), vec!["reprise.db"]);
+}
+
+#[test]
+fn wrong_store_passphrase_and_not_a_store() {
+    let env = Env::new();
+    assert_eq!(code(&env.import(ITAC, &[])), 0);
+    fs::write(env.dir.path().join("bad"), "mauvaise-phrase-123\n").unwrap();
+    let out = env.run(&[
+        "tables",
+        "--store",
+        env.store().to_str().unwrap(),
+        "--store-passphrase-file",
+        env.dir.path().join("bad").to_str().unwrap(),
+    ]);
+    assert_eq!(code(&out), 5, "{}", show(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("phrase de passe de la base incorrecte"));
+    let junk = env.dir.path().join("junk.db");
+    fs::write(&junk, vec![7u8; 8192]).unwrap();
+    let out = env.run(&[
+        "tables",
+        "--store",
+        junk.to_str().unwrap(),
+        "--store-passphrase-file",
+        env.dir.path().join("store-pass").to_str().unwrap(),
+    ]);
+    assert_eq!(code(&out), 5, "{}", show(&out));
+    let missing = env.run(&[
+        "tables",
+        "--store",
+        env.dir.path().join("nope.db").to_str().unwrap(),
+        "--store-passphrase-file",
+        env.dir.path().join("store-pass").to_str().unwrap(),
+    ]);
+    assert_eq!(code(&missing), 5, "{}", show(&missing));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("importez d'abord"));
+}
+
+#[test]
+fn a_weak_store_passphrase_is_refused_at_creation() {
+    let env = Env::new();
+    fs::write(env.dir.path().join("store-pass"), "court\n").unwrap();
+    let out = env.import(ITAC, &[]);
+    assert_eq!(code(&out), 2, "{}", show(&out));
+    assert!(!env.store().exists());
+}
+
+fn import_lib(
+    env: &Env,
+    delivery: &str,
+    cancel_after: Option<u64>,
+) -> Result<store::ImportOutcome, store::ImportError> {
+    let d = Delivery::open(&sample(delivery)).unwrap();
+    let secret = Secret::Passphrase("demo-reprise-2008".to_string().into());
+    let profiles = Profile::embedded();
+    let cancel = AtomicBool::new(false);
+    let mut seen = 0u64;
+    let mut progress = |p: &reprise::reception::Progress| {
+        seen = seen.max(p.records);
+        if let Some(n) = cancel_after
+            && p.files_done as u64 >= n
+        {
+            cancel.store(true, Ordering::Relaxed);
+        }
+    };
+    let pass = STORE_PASS.to_string().into();
+    store::import(
+        &d,
+        ImportOptions {
+            store: &env.store(),
+            store_passphrase: &pass,
+            replace: true,
+            receive: ReceiveOptions {
+                secret: Some(&secret),
+                received_on: chrono::NaiveDate::from_ymd_opt(2008, 11, 20).unwrap(),
+                profiles: &profiles,
+                cancel: &cancel,
+                progress: &mut progress,
+            },
+        },
+    )
+}
+
+#[test]
+fn a_cancelled_import_leaves_the_store_as_it_was() {
+    let env = Env::new();
+    assert_eq!(code(&env.import(ITAC, &[])), 0);
+    let before = fs::read(env.store()).unwrap();
+    let r = import_lib(&env, OPALES, Some(8));
+    assert!(r.is_err(), "cancelled");
+    assert_eq!(fs::read(env.store()).unwrap(), before);
+    assert_eq!(env.files_in_store_dir(), vec!["reprise.db"]);
+    // And without a store at all, nothing is left behind.
+    let env = Env::new();
+    assert!(import_lib(&env, ITAC, Some(6)).is_err());
+    assert!(!env.store().exists());
+    assert!(env.files_in_store_dir().is_empty());
+}
+
+#[test]
+fn two_imports_at_once_do_not_collide() {
+    let env = Env::new();
+    assert_eq!(code(&env.import(ITAC, &[])), 0);
+    let before = fs::read(env.store()).unwrap();
+    // Another import holds the folder.
+    let dir = fs::File::open(env.store().parent().unwrap()).unwrap();
+    dir.lock().unwrap();
+    let out = env.import(OPALES, &[]);
+    assert_eq!(code(&out), 5, "{}", show(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("une autre importation"),
+        "{}",
+        show(&out)
+    );
+    dir.unlock().unwrap();
+    assert_eq!(fs::read(env.store()).unwrap(), before);
+}
+
+#[test]
+fn a_stray_file_from_a_killed_import_is_removed_by_the_next_one() {
+    let env = Env::new();
+    assert_eq!(code(&env.import(ITAC, &[])), 0);
+    let stray = env
+        .store()
+        .parent()
+        .unwrap()
+        .join(".reprise.db.import-99999.tmp");
+    fs::write(&stray, b"partial").unwrap();
+    assert_eq!(code(&env.import(OPALES, &[])), 0);
+    assert!(!stray.exists());
+    assert_eq!(env.files_in_store_dir(), vec!["reprise.db"]);
+}
