@@ -421,6 +421,10 @@ impl Delivery {
                 return Ok(());
             }
         }
+        // age authenticates each chunk when it is read: read the stream to its very end (past the
+        // tar end and its padding), so that a damaged or missing last chunk is not overlooked.
+        let mut rest = archive.into_inner();
+        io::copy(&mut rest, &mut io::sink()).map_err(|e| map_read_error(e, &label))?;
         Ok(())
     }
 }

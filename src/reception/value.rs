@@ -53,6 +53,10 @@ fn valid_ymd(y: u32, m: u32, d: u32) -> bool {
 
 /// Parses a DATE in the delivery's form into `AAAAMMJJ` or `AAAAMMJJHHMISS`.
 pub fn parse_date(s: &str, form: TextForm) -> Option<i64> {
+    // Dates are ASCII; anything else (and slicing it by bytes) is not a date.
+    if !s.is_ascii() {
+        return None;
+    }
     let b = s.as_bytes();
     let (y, m, d, rest) = if form.iso_dates {
         if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {

@@ -183,14 +183,14 @@ pub(crate) struct Written {
 }
 
 /// Starts the writer thread on `conn` (keyed, schema created, in a transaction).
+/// The writer thread: gives back the connection and the tables it wrote.
+pub(crate) type WriterHandle = JoinHandle<Result<(Connection, Vec<Written>), StoreError>>;
+
 pub(crate) fn spawn(
     conn: Connection,
     delivery_id: i64,
     application: String,
-) -> (
-    StoreLoader,
-    JoinHandle<Result<(Connection, Vec<Written>), StoreError>>,
-) {
+) -> (StoreLoader, WriterHandle) {
     let (tx, rx) = sync_channel(16);
     let failure = Arc::new(Mutex::new(None));
     let f2 = failure.clone();
@@ -220,13 +220,20 @@ pub(crate) fn spawn(
     )
 }
 
+/// A table being written.
+struct Open<'c> {
+    written: Written,
+    shared: bool,
+    insert: rusqlite::Statement<'c>,
+}
+
 fn write_all(
     conn: &Connection,
     delivery_id: i64,
     app: &str,
     rx: Receiver<Msg>,
 ) -> Result<Vec<Written>, StoreError> {
-    let mut tables: HashMap<usize, (Written, bool, usize)> = HashMap::new();
+    let mut tables: HashMap<usize, Open<'_>> = HashMap::new();
     let mut order: Vec<usize> = Vec::new();
     let mut raw_stmt =
         conn.prepare("INSERT INTO _raw(table_id, record, bytes) VALUES (?1, ?2, ?3)")?;
@@ -234,7 +241,6 @@ fn write_all(
         "INSERT INTO _anomalies(delivery_id, file, table_name, record, column_name, value, kind, detail)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?;
-    let mut inserts: HashMap<usize, String> = HashMap::new();
     for msg in rx {
         match msg {
             Msg::Begin(index, info) => {
@@ -291,41 +297,41 @@ fn write_all(
                 }
                 let placeholders: Vec<String> =
                     (1..=cols.len() + 1).map(|i| format!("?{i}")).collect();
-                inserts.insert(
-                    index,
-                    format!(
-                        "INSERT INTO {}(rowid, {}) VALUES ({})",
-                        sql_ident(&sql_name),
-                        cols.join(", "),
-                        placeholders.join(", ")
-                    ),
-                );
+                let insert = conn.prepare(&format!(
+                    "INSERT INTO {}(rowid, {}) VALUES ({})",
+                    sql_ident(&sql_name),
+                    cols.join(", "),
+                    placeholders.join(", ")
+                ))?;
                 tables.insert(
                     index,
-                    (Written { id, sql_name }, shared, info.columns.len()),
+                    Open {
+                        written: Written { id, sql_name },
+                        shared,
+                        insert,
+                    },
                 );
                 order.push(index);
             }
             Msg::Rows(rows) => {
                 for row in rows {
-                    let (w, shared, _) = tables.get(&row.table).ok_or_else(|| {
+                    let t = tables.get_mut(&row.table).ok_or_else(|| {
                         StoreError::Sqlite(format!("table {} inconnue", row.table))
                     })?;
-                    let mut st = conn.prepare_cached(&inserts[&row.table])?;
-                    let mut params: Vec<&dyn rusqlite::ToSql> =
-                        Vec::with_capacity(row.values.len() + 2);
                     let rowid = row.record as i64;
                     let seq = row.seq as i64;
+                    let mut params: Vec<&dyn rusqlite::ToSql> =
+                        Vec::with_capacity(row.values.len() + 2);
                     params.push(&rowid);
                     for v in &row.values {
                         params.push(v);
                     }
-                    if *shared {
+                    if t.shared {
                         params.push(&seq);
                     }
-                    st.execute(params.as_slice())?;
+                    t.insert.execute(params.as_slice())?;
                     if let Some(raw) = &row.raw {
-                        raw_stmt.execute(params![w.id, rowid, raw])?;
+                        raw_stmt.execute(params![t.written.id, rowid, raw])?;
                     }
                 }
             }
@@ -334,16 +340,17 @@ fn write_all(
                 rows,
                 leading_zero,
             } => {
-                if let Some((w, _, _)) = tables.get(&index) {
+                if let Some(t) = tables.get(&index) {
+                    let id = t.written.id;
                     conn.execute(
                         "UPDATE _tables SET row_count = ?1 WHERE id = ?2",
-                        params![rows as i64, w.id],
+                        params![rows as i64, id],
                     )?;
                     for (p, lz) in leading_zero.iter().enumerate() {
                         if *lz {
                             conn.execute(
                                 "UPDATE _columns SET leading_zero = 1 WHERE table_id = ?1 AND position = ?2",
-                                params![w.id, p as i64],
+                                params![id, p as i64],
                             )?;
                         }
                     }
@@ -383,11 +390,23 @@ fn write_all(
     }
     Ok(order
         .into_iter()
-        .filter_map(|i| tables.remove(&i).map(|t| t.0))
+        .filter_map(|i| tables.remove(&i).map(|t| t.written))
         .collect())
 }
 
-/// Creates the indexes of a data table: its key, its references, its dates.
+/// A column as the index policy sees it.
+struct IndexColumn {
+    position: i64,
+    name: String,
+    ty: String,
+    key: Option<i64>,
+    ref_table: Option<String>,
+}
+
+/// Creates the indexes of a data table: its key; its references to other data tables (a
+/// composite reference as one index); its dates. References to code tables (`R_*`) get none: a
+/// code has few distinct values, and such an index would cost as much as the table's key for
+/// little help (the browser pages through those rows by their position).
 pub(crate) fn create_indexes(
     conn: &Connection,
     table_id: i64,
@@ -396,31 +415,53 @@ pub(crate) fn create_indexes(
     let mut st = conn.prepare(
         "SELECT position, name, type, key, ref_table FROM _columns WHERE table_id = ?1 ORDER BY position",
     )?;
-    let cols: Vec<(i64, String, String, Option<i64>, Option<String>)> = st
+    let cols: Vec<IndexColumn> = st
         .query_map([table_id], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            Ok(IndexColumn {
+                position: r.get(0)?,
+                name: r.get(1)?,
+                ty: r.get(2)?,
+                key: r.get(3)?,
+                ref_table: r.get(4)?,
+            })
         })?
         .collect::<Result<_, _>>()?;
     let t = sql_ident(sql_name);
-    let mut key: Vec<(i64, &String)> = cols.iter().filter_map(|c| c.3.map(|k| (k, &c.1))).collect();
-    key.sort();
-    if !key.is_empty() {
-        let names: Vec<String> = key.iter().map(|(_, n)| sql_ident(n)).collect();
+    let mut made: Vec<Vec<String>> = Vec::new();
+    let mut index = |columns: Vec<String>, suffix: String| -> Result<(), StoreError> {
+        // An index whose columns start another one's is useless.
+        if made.iter().any(|m| m.starts_with(&columns)) {
+            return Ok(());
+        }
+        let list: Vec<String> = columns.iter().map(|c| sql_ident(c)).collect();
         conn.execute_batch(&format!(
             "CREATE INDEX {} ON {t}({});",
-            sql_ident(&format!("{sql_name}__key")),
-            names.join(", ")
+            sql_ident(&format!("{sql_name}__{suffix}")),
+            list.join(", ")
         ))?;
+        made.push(columns);
+        Ok(())
+    };
+    let mut key: Vec<&IndexColumn> = cols.iter().filter(|c| c.key.is_some()).collect();
+    key.sort_by_key(|c| c.key);
+    if !key.is_empty() {
+        index(key.iter().map(|c| c.name.clone()).collect(), "key".into())?;
     }
-    for (p, name, ty, k, rt) in &cols {
-        let first_of_key = *k == Some(1) && key.len() == 1;
-        if (rt.is_some() || ty == "DATE") && !first_of_key {
-            conn.execute_batch(&format!(
-                "CREATE INDEX {} ON {t}({});",
-                sql_ident(&format!("{sql_name}__{p}")),
-                sql_ident(name)
-            ))?;
-        }
+    let mut targets: Vec<&String> = cols.iter().filter_map(|c| c.ref_table.as_ref()).collect();
+    targets.sort();
+    targets.dedup();
+    for target in targets.into_iter().filter(|t| !t.starts_with("R_")) {
+        let group: Vec<&IndexColumn> = cols
+            .iter()
+            .filter(|c| c.ref_table.as_ref() == Some(target))
+            .collect();
+        index(
+            group.iter().map(|c| c.name.clone()).collect(),
+            format!("{}", group[0].position),
+        )?;
+    }
+    for c in cols.iter().filter(|c| c.ty == "DATE") {
+        index(vec![c.name.clone()], format!("{}", c.position))?;
     }
     Ok(())
 }
