@@ -85,6 +85,10 @@ impl Env {
     }
 }
 
+fn digest(p: &Path) -> String {
+    hex::encode(<sha2::Sha256 as sha2::Digest>::digest(fs::read(p).unwrap()))
+}
+
 fn code(o: &Output) -> i32 {
     o.status.code().unwrap_or(-1)
 }
@@ -232,7 +236,7 @@ fn consultation_is_read_only() {
 fn replacement_needs_confirmation_and_keeps_history() {
     let env = Env::new();
     assert_eq!(code(&env.import(ITAC, &[])), 0);
-    let before = fs::read(env.store()).unwrap();
+    let before = digest(&env.store());
     let out = env.import(ITAC, &[]);
     assert_eq!(code(&out), 2, "{}", show(&out));
     assert!(
@@ -241,7 +245,7 @@ fn replacement_needs_confirmation_and_keeps_history() {
         show(&out)
     );
     assert_eq!(
-        fs::read(env.store()).unwrap(),
+        digest(&env.store()),
         before,
         "store untouched without confirmation"
     );
@@ -350,10 +354,10 @@ fn import_lib(
 fn a_cancelled_import_leaves_the_store_as_it_was() {
     let env = Env::new();
     assert_eq!(code(&env.import(ITAC, &[])), 0);
-    let before = fs::read(env.store()).unwrap();
+    let before = digest(&env.store());
     let r = import_lib(&env, OPALES, Some(8));
     assert!(r.is_err(), "cancelled");
-    assert_eq!(fs::read(env.store()).unwrap(), before);
+    assert_eq!(digest(&env.store()), before);
     assert_eq!(env.files_in_store_dir(), vec!["reprise.db"]);
     // And without a store at all, nothing is left behind.
     let env = Env::new();
@@ -366,7 +370,7 @@ fn a_cancelled_import_leaves_the_store_as_it_was() {
 fn two_imports_at_once_do_not_collide() {
     let env = Env::new();
     assert_eq!(code(&env.import(ITAC, &[])), 0);
-    let before = fs::read(env.store()).unwrap();
+    let before = digest(&env.store());
     // Another import holds the folder.
     let dir = fs::File::open(env.store().parent().unwrap()).unwrap();
     dir.lock().unwrap();
@@ -378,7 +382,7 @@ fn two_imports_at_once_do_not_collide() {
         show(&out)
     );
     dir.unlock().unwrap();
-    assert_eq!(fs::read(env.store()).unwrap(), before);
+    assert_eq!(digest(&env.store()), before);
 }
 
 #[test]
@@ -394,4 +398,88 @@ fn a_stray_file_from_a_killed_import_is_removed_by_the_next_one() {
     assert_eq!(code(&env.import(OPALES, &[])), 0);
     assert!(!stray.exists());
     assert_eq!(env.files_in_store_dir(), vec!["reprise.db"]);
+}
+
+#[test]
+fn disk_full_during_an_import_is_a_clear_error_and_the_store_stays() {
+    let env = Env::new();
+    assert_eq!(code(&env.import(ITAC, &[])), 0);
+    let before = digest(&env.store());
+    // Files may not grow past ~5 MB: the OPALES import cannot fit. SIGXFSZ is ignored so that a
+    // write fails with EFBIG, as on a full disk.
+    let d = sample(OPALES);
+    let script = format!(
+        "trap '' XFSZ; ulimit -f 10000; exec '{}' import '{}' --store '{}' --passphrase-file '{}' --store-passphrase-file '{}' --received-on 20/11/2008",
+        bin(),
+        d.display(),
+        env.store().display(),
+        env.dir.path().join("demo-pass").display(),
+        env.dir.path().join("store-pass").display()
+    );
+    let out = Command::new("sh").arg("-c").arg(&script).output().unwrap();
+    assert_eq!(code(&out), 5, "{}", show(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("base") || err.contains("écriture"),
+        "{}",
+        show(&out)
+    );
+    assert_eq!(digest(&env.store()), before);
+    assert_eq!(env.files_in_store_dir(), vec!["reprise.db"]);
+}
+
+#[test]
+fn a_refused_delivery_writes_nothing() {
+    let env = Env::new();
+    assert_eq!(code(&env.import(ITAC, &[])), 0);
+    let before = digest(&env.store());
+    // The ITAC sample cut in the middle: age fails on a late chunk, after rows were loaded.
+    let bytes = fs::read(sample(ITAC)).unwrap();
+    let cut = env.dir.path().join("REPRISE_ITAC_059_20081015.tar.age");
+    fs::write(&cut, &bytes[..bytes.len() * 2 / 3]).unwrap();
+    let sp = env.dir.path().join("store-pass");
+    let pass = env.dir.path().join("demo-pass");
+    let out = env.run(&[
+        "import",
+        cut.to_str().unwrap(),
+        "--store",
+        env.store().to_str().unwrap(),
+        "--passphrase-file",
+        pass.to_str().unwrap(),
+        "--store-passphrase-file",
+        sp.to_str().unwrap(),
+        "--yes",
+    ]);
+    assert_eq!(code(&out), 4, "{}", show(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("endommagé"),
+        "{}",
+        show(&out)
+    );
+    assert_eq!(digest(&env.store()), before);
+    assert_eq!(env.files_in_store_dir(), vec!["reprise.db"]);
+    // Wrong delivery passphrase: exit 3, nothing written.
+    fs::write(env.dir.path().join("bad"), "pas-la-bonne\n").unwrap();
+    let out = env.run(&[
+        "import",
+        sample(OPALES).to_str().unwrap(),
+        "--store",
+        env.store().to_str().unwrap(),
+        "--passphrase-file",
+        env.dir.path().join("bad").to_str().unwrap(),
+        "--store-passphrase-file",
+        sp.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&out), 3, "{}", show(&out));
+    assert_eq!(digest(&env.store()), before);
+}
+
+#[test]
+fn import_writes_the_pdf_report() {
+    let env = Env::new();
+    let pdf = env.dir.path().join("pv.pdf");
+    let out = env.import(ITAC, &["--report", pdf.to_str().unwrap()]);
+    assert_eq!(code(&out), 0, "{}", show(&out));
+    let bytes = fs::read(&pdf).unwrap();
+    assert!(bytes.starts_with(b"%PDF-"));
 }

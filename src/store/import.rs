@@ -165,17 +165,6 @@ pub fn import<'a>(
         "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY;
          PRAGMA cache_size = -65536;",
     )?;
-    if existing {
-        // Attached for the whole import (ATTACH cannot happen inside a transaction).
-        conn.execute(
-            "ATTACH DATABASE ?1 AS old KEY ?2",
-            params![
-                store.display().to_string(),
-                opts.store_passphrase.expose_secret()
-            ],
-        )?;
-    }
-    conn.execute_batch("BEGIN;")?;
     conn.execute_batch(SCHEMA)?;
     conn.execute(
         "INSERT INTO _meta(key, value) VALUES ('format', ?1), ('created_by', ?2)",
@@ -186,8 +175,25 @@ pub fn import<'a>(
     )?;
     let now = chrono::Local::now().format("%Y-%m-%d %H:%M:%S").to_string();
     if existing {
+        // The current store is attached read-only, only while its kept part is copied.
+        let uri = format!(
+            "file:{}?mode=ro",
+            store
+                .display()
+                .to_string()
+                .replace('%', "%25")
+                .replace('?', "%3f")
+                .replace('#', "%23")
+        );
+        conn.execute(
+            "ATTACH DATABASE ?1 AS old KEY ?2",
+            params![uri, opts.store_passphrase.expose_secret()],
+        )?;
+        conn.execute_batch("BEGIN;")?;
         copy_kept(&conn, &application, &now)?;
+        conn.execute_batch("COMMIT; DETACH DATABASE old;")?;
     }
+    conn.execute_batch("BEGIN;")?;
     let delivery_id: i64 = conn.query_row(
         "SELECT coalesce(max(id), 0) + 1 FROM _deliveries",
         [],

@@ -252,7 +252,7 @@ fn write_all(
                     cols.push(sql_ident(SEQ_COLUMN));
                 }
                 conn.execute_batch(&format!(
-                    "DROP TABLE IF EXISTS {t}; CREATE TABLE {t}({c});",
+                    "DROP TABLE IF EXISTS main.{t}; CREATE TABLE main.{t}({c});",
                     t = sql_ident(&sql_name),
                     c = cols.join(", ")
                 ))?;
