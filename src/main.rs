@@ -2,6 +2,11 @@
 //! subcommand. All the work is in the library.
 
 use clap::Parser;
+
+/// mimalloc: the reception allocates a value per field on one thread and frees it on the
+/// store's writer thread; glibc's allocator spends a tenth of an import on that, mimalloc little.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {

@@ -27,7 +27,7 @@ impl Loader for Collect {
         _: usize,
         _: u64,
         _: u64,
-        _: &[Value],
+        _: &mut Vec<Value>,
         _: Option<&[u8]>,
     ) -> Result<(), LoadError> {
         self.rows += 1;

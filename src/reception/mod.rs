@@ -91,7 +91,7 @@ pub trait Loader {
         index: usize,
         record: u64,
         file_record: u64,
-        values: &[Value],
+        values: &mut Vec<Value>,
         raw: Option<&[u8]>,
     ) -> Result<(), LoadError>;
     fn end_table(
@@ -116,7 +116,7 @@ impl Loader for NoLoader {
         _: usize,
         _: u64,
         _: u64,
-        _: &[Value],
+        _: &mut Vec<Value>,
         _: Option<&[u8]>,
     ) -> Result<(), LoadError> {
         Ok(())
@@ -811,7 +811,7 @@ impl<'a, 'l> Reception<'a, 'l> {
                     let n = t.info.columns.len();
                     let text = decode_text(&rec.raw, self.encoding);
                     self.loader
-                        .row(index, record, count, &vec![Value::Null; n], Some(&raw))?;
+                        .row(index, record, count, &mut vec![Value::Null; n], Some(&raw))?;
                     self.anomaly(Anomaly {
                         file: path.to_string(),
                         table: Some(format::finess::STRUCTURE_TABLE.into()),
@@ -900,11 +900,9 @@ impl<'a, 'l> Reception<'a, 'l> {
             ));
         }
         values.clear();
-        let mut texts: Vec<Option<String>> = Vec::with_capacity(ncols);
         for (ci, col) in t.info.columns.iter().enumerate() {
             if ci >= nfields {
                 values.push(Value::Null);
-                texts.push(None);
                 continue;
             }
             let bytes = rec.field(ci);
@@ -929,10 +927,9 @@ impl<'a, 'l> Reception<'a, 'l> {
                     ));
                 }
                 values.push(Value::Null);
-                texts.push(None);
                 continue;
             }
-            if text.chars().any(|c| c < ' ' && c != '\r' && c != '\n') {
+            if text.bytes().any(|c| c < b' ' && c != b'\r' && c != b'\n') {
                 anomalies.push(mk(
                     Some(&col.name),
                     Some(text.clone()),
@@ -942,6 +939,7 @@ impl<'a, 'l> Reception<'a, 'l> {
             }
             if col.ty.is_text()
                 && let Some(len) = col.length
+                && text.len() > len as usize
                 && text.chars().count() > len as usize
             {
                 anomalies.push(mk(
@@ -951,7 +949,6 @@ impl<'a, 'l> Reception<'a, 'l> {
                     format!("{} caractères pour {len} déclarés", text.chars().count()),
                 ));
             }
-            texts.push(Some(text.clone()));
             let (v, untyped) =
                 value::type_value(col.ty, text, t.info.form, &mut t.leading_zero[ci]);
             if let Some(u) = untyped {
@@ -965,20 +962,24 @@ impl<'a, 'l> Reception<'a, 'l> {
                         "gardé tel que livré".to_string(),
                     ),
                 };
-                anomalies.push(mk(Some(&col.name), texts[ci].clone(), kind, detail));
+                let shown = match &v {
+                    Value::Text(t) => Some(t.clone()),
+                    _ => None,
+                };
+                anomalies.push(mk(Some(&col.name), shown, kind, detail));
             }
             values.push(v);
         }
         // Identifiers with a check key.
         for id in &t.ids {
-            let Some(v) = texts.get(id.column).cloned().flatten() else {
+            let Some(v) = text_of(values, id.column) else {
                 continue;
             };
             let col = &t.info.columns[id.column].name;
             match id.kind {
                 IdentifierKind::Nir => {
                     let Some(kc) = id.key_column else { continue };
-                    let Some(key) = texts.get(kc).cloned().flatten() else {
+                    let Some(key) = text_of(values, kc) else {
                         continue;
                     };
                     match ids::nir_key_ok(v.trim_end(), key.trim_end()) {
@@ -1493,6 +1494,15 @@ impl<'a, 'l> Reception<'a, 'l> {
             tables,
             anomalies: self.summary.finish(),
         })
+    }
+}
+
+/// The delivered text of a value kept as text (identifier columns are CHAR).
+fn text_of(values: &[Value], i: usize) -> Option<String> {
+    match values.get(i)? {
+        Value::Text(t) => Some(t.clone()),
+        Value::Int(n) => Some(n.to_string()),
+        _ => None,
     }
 }
 

@@ -163,7 +163,7 @@ pub fn import<'a>(
     key(&conn, opts.store_passphrase)?;
     conn.execute_batch(
         "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY;
-         PRAGMA cache_size = -65536;",
+         PRAGMA cache_size = -98304;",
     )?;
     conn.execute_batch(SCHEMA)?;
     conn.execute(
@@ -244,9 +244,7 @@ pub fn import<'a>(
             serde_json::to_string(&report).expect("report serializes"),
         ],
     )?;
-    for w in &written {
-        writer::create_indexes(&conn, w.id, &w.sql_name)?;
-    }
+    let _ = written;
     conn.execute_batch("COMMIT;")?;
     drop(conn);
     File::open(&tmp_path)

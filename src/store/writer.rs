@@ -71,7 +71,7 @@ pub(crate) enum Msg {
     Anomalies(Vec<Anomaly>),
 }
 
-const BATCH: usize = 2048;
+const BATCH: usize = 8192;
 
 /// The reception's [`Loader`] for an import: batches and sends to the writer thread.
 pub(crate) struct StoreLoader {
@@ -129,14 +129,14 @@ impl Loader for StoreLoader {
         index: usize,
         record: u64,
         file_record: u64,
-        values: &[Value],
+        values: &mut Vec<Value>,
         raw: Option<&[u8]>,
     ) -> Result<(), LoadError> {
         self.rows.push(Row {
             table: index,
             record,
             seq: file_record,
-            values: values.to_vec(),
+            values: std::mem::take(values),
             raw: raw.map(<[u8]>::to_vec),
         });
         if self.rows.len() >= BATCH {
@@ -191,7 +191,7 @@ pub(crate) fn spawn(
     delivery_id: i64,
     application: String,
 ) -> (StoreLoader, WriterHandle) {
-    let (tx, rx) = sync_channel(16);
+    let (tx, rx) = sync_channel(4);
     let failure = Arc::new(Mutex::new(None));
     let f2 = failure.clone();
     let handle = std::thread::Builder::new()
@@ -342,6 +342,9 @@ fn write_all(
             } => {
                 if let Some(t) = tables.get(&index) {
                     let id = t.written.id;
+                    // Indexed now, while its pages are in the cache and the reception reads the
+                    // next tables on the other core.
+                    create_indexes(conn, id, &t.written.sql_name)?;
                     conn.execute(
                         "UPDATE _tables SET row_count = ?1 WHERE id = ?2",
                         params![rows as i64, id],
