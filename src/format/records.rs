@@ -179,13 +179,20 @@ impl<R: BufRead> RecordReader<R> {
                                 break;
                             }
                         }
-                        Some(b) => {
-                            self.bump();
-                            self.push_raw(b)?;
-                            if b == b'\n' {
-                                self.line += 1;
+                        Some(_) => {
+                            // A run of bytes up to the next quote, taken at once.
+                            let buf = self.inner.fill_buf()?;
+                            let n = buf.iter().position(|&b| b == b'"').unwrap_or(buf.len());
+                            if self.rec.raw.len() + n > self.max {
+                                return Err(RecordError::TooLong {
+                                    line: self.rec.line,
+                                    limit: self.max,
+                                });
                             }
-                            self.rec.values.push(b);
+                            self.line += buf[..n].iter().filter(|&&b| b == b'\n').count() as u64;
+                            self.rec.raw.extend_from_slice(&buf[..n]);
+                            self.rec.values.extend_from_slice(&buf[..n]);
+                            self.inner.consume(n);
                         }
                     }
                 }
@@ -217,10 +224,22 @@ impl<R: BufRead> RecordReader<R> {
                             self.rec.stray_after_quote = true;
                         }
                     }
-                    Some(b) => {
-                        self.bump();
-                        self.push_raw(b)?;
-                        self.rec.values.push(b);
+                    Some(_) => {
+                        // A run of ordinary bytes, taken at once.
+                        let buf = self.inner.fill_buf()?;
+                        let n = buf
+                            .iter()
+                            .position(|&b| b == SEPARATOR || b == b'\n' || b == b'\r')
+                            .unwrap_or(buf.len());
+                        if self.rec.raw.len() + n > self.max {
+                            return Err(RecordError::TooLong {
+                                line: self.rec.line,
+                                limit: self.max,
+                            });
+                        }
+                        self.rec.raw.extend_from_slice(&buf[..n]);
+                        self.rec.values.extend_from_slice(&buf[..n]);
+                        self.inner.consume(n);
                         if quoted {
                             self.rec.stray_after_quote = true;
                         }

@@ -24,7 +24,7 @@ use encoding_rs::Encoding;
 use report::{DeliveryIdentity, FileCheck, LogCheck, ReceptionReport, TableCount, Verdict};
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::Hasher;
 use std::io::{self, BufReader, Read};
 use std::sync::atomic::AtomicBool;
 use thiserror::Error;
@@ -170,13 +170,42 @@ pub struct ReceiveOptions<'a> {
     pub progress: &'a mut dyn FnMut(&Progress),
 }
 
+/// A 64-bit hash of key values, trailing blanks ignored (FNV-1a, then a SplitMix64 finaliser to
+/// spread the bits). Membership tests on millions of keys need speed more than a keyed hash: the
+/// input is the delivery itself, and a collision could only hide one orphan reference.
 fn key_hash(parts: &[&[u8]]) -> u64 {
-    let mut h = DefaultHasher::new();
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for p in parts {
-        trim_blanks(p).hash(&mut h);
-        0xFFu8.hash(&mut h);
+        for &b in trim_blanks(p) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        h ^= 0xFF;
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
     }
-    h.finish()
+    h = (h ^ (h >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    h = (h ^ (h >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    h ^ (h >> 31)
+}
+
+/// Sets of key hashes: the values are hashes already.
+type HashSet64 = HashSet<u64, std::hash::BuildHasherDefault<IdentityHasher>>;
+
+#[derive(Default)]
+struct IdentityHasher(u64);
+
+impl Hasher for IdentityHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
 }
 
 fn trim_blanks(b: &[u8]) -> &[u8] {
@@ -187,17 +216,20 @@ fn trim_blanks(b: &[u8]) -> &[u8] {
 /// A set of values of some columns of a table that other tables refer to.
 struct TargetSet {
     columns: Vec<usize>,
-    values: HashSet<u64>,
+    values: HashSet64,
 }
 
 /// A reference from columns of a table to a target set of another.
 struct RefCheck {
     columns: Vec<usize>,
     target_table: String,
+    /// Index of the target table in `Reception::tables`.
+    target_index: usize,
     target_set: usize,
     kind: AnomalyKind,
-    /// Values whose target table was not read yet: (record, value as delivered).
-    pending: Vec<(u64, Box<str>)>,
+    /// Values whose target table was not read yet: (record, hash, delivered bytes joined by
+    /// U+001F).
+    pending: Vec<(u64, u64, Box<[u8]>)>,
 }
 
 struct IdCheck {
@@ -561,7 +593,7 @@ impl<'a, 'l> Reception<'a, 'l> {
                         None => {
                             self.tables[tt].targets.push(TargetSet {
                                 columns: dst,
-                                values: HashSet::new(),
+                                values: HashSet64::default(),
                             });
                             self.tables[tt].targets.len() - 1
                         }
@@ -574,6 +606,7 @@ impl<'a, 'l> Reception<'a, 'l> {
                     self.tables[ti].refs.push(RefCheck {
                         columns: src,
                         target_table: target.clone(),
+                        target_index: tt,
                         target_set: set,
                         kind,
                         pending: Vec::new(),
@@ -590,7 +623,7 @@ impl<'a, 'l> Reception<'a, 'l> {
             {
                 t.targets.push(TargetSet {
                     columns: t.key_columns.clone(),
-                    values: HashSet::new(),
+                    values: HashSet64::default(),
                 });
             }
         }
@@ -1088,45 +1121,37 @@ impl<'a, 'l> Reception<'a, 'l> {
             .row(index, record, file_record, values, raw.as_deref())?;
         // References.
         let nrefs = self.tables[ti].refs.len();
+        let mut parts: Vec<&[u8]> = Vec::with_capacity(4);
         for r in 0..nrefs {
-            let (cols, target) = {
-                let rc = &self.tables[ti].refs[r];
-                (rc.columns.clone(), rc.target_table.clone())
-            };
-            let parts: Vec<&[u8]> = cols
-                .iter()
-                .map(|&c| if c < nfields { rec.field(c) } else { &[][..] })
-                .collect();
+            let rc = &self.tables[ti].refs[r];
+            let (tt, set) = (rc.target_index, rc.target_set);
+            parts.clear();
+            parts.extend(
+                rc.columns
+                    .iter()
+                    .map(|&c| if c < nfields { rec.field(c) } else { &[][..] }),
+            );
             if parts.iter().any(|p| trim_blanks(p).is_empty()) {
                 continue;
             }
             let h = key_hash(&parts);
-            let tt = self
-                .tables
-                .iter()
-                .position(|t| t.info.name == target)
-                .expect("planned target");
-            let set = self.tables[ti].refs[r].target_set;
             if self.tables[tt].done {
                 if !self.tables[tt].targets[set].values.contains(&h) {
-                    let rc = &self.tables[ti].refs[r];
                     let value = parts
                         .iter()
                         .map(|p| decode_text(p, encoding))
                         .collect::<Vec<_>>()
                         .join(" + ");
-                    let a = self.ref_anomaly(ti, rc.kind, &cols, record, value, path);
+                    let cols = self.tables[ti].refs[r].columns.clone();
+                    let kind = self.tables[ti].refs[r].kind;
+                    let a = self.ref_anomaly(ti, kind, &cols, record, value, path);
                     anomalies.push(a);
                 }
             } else {
-                let value = parts
-                    .iter()
-                    .map(|p| decode_text(p, encoding))
-                    .collect::<Vec<_>>()
-                    .join("\u{1F}");
+                let joined = parts.join(&0x1Fu8);
                 self.tables[ti].refs[r]
                     .pending
-                    .push((record, value.into_boxed_str()));
+                    .push((record, h, joined.into_boxed_slice()));
             }
         }
         for a in anomalies {
@@ -1198,27 +1223,14 @@ impl<'a, 'l> Reception<'a, 'l> {
                 let pending = std::mem::take(&mut self.tables[si].refs[r].pending);
                 let rc = &self.tables[si].refs[r];
                 let set = &self.tables[tt].targets[rc.target_set].values;
-                for (record, value) in pending {
-                    let parts: Vec<&[u8]> = value.split('\u{1F}').map(str::as_bytes).collect();
-                    // Hash on the delivered bytes: re-encode the decoded text.
-                    let encoded: Vec<Vec<u8>> = parts
-                        .iter()
-                        .map(|p| {
-                            self.encoding
-                                .encode(std::str::from_utf8(p).unwrap_or(""))
-                                .0
-                                .into_owned()
-                        })
-                        .collect();
-                    let refs: Vec<&[u8]> = encoded.iter().map(Vec::as_slice).collect();
-                    if !set.contains(&key_hash(&refs)) {
-                        found.push((
-                            si,
-                            rc.kind,
-                            rc.columns.clone(),
-                            record,
-                            value.replace('\u{1F}', " + "),
-                        ));
+                for (record, hash, bytes) in pending {
+                    if !set.contains(&hash) {
+                        let value = bytes
+                            .split(|&b| b == 0x1F)
+                            .map(|p| decode_text(p, self.encoding))
+                            .collect::<Vec<_>>()
+                            .join(" + ");
+                        found.push((si, rc.kind, rc.columns.clone(), record, value));
                     }
                 }
             }
