@@ -10,5 +10,6 @@ pub mod profile;
 pub mod reception;
 pub mod report;
 pub mod sample;
+pub mod search;
 pub mod store;
 pub mod ui;

@@ -163,7 +163,7 @@ pub fn import<'a>(
     key(&conn, opts.store_passphrase)?;
     conn.execute_batch(
         "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY;
-         PRAGMA cache_size = -98304;",
+         PRAGMA cache_size = -49152;",
     )?;
     conn.execute_batch(SCHEMA)?;
     conn.execute(

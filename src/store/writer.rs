@@ -71,7 +71,7 @@ pub(crate) enum Msg {
     Anomalies(Vec<Anomaly>),
 }
 
-const BATCH: usize = 8192;
+const BATCH: usize = 4096;
 
 /// The reception's [`Loader`] for an import: batches and sends to the writer thread.
 pub(crate) struct StoreLoader {
@@ -191,7 +191,7 @@ pub(crate) fn spawn(
     delivery_id: i64,
     application: String,
 ) -> (StoreLoader, WriterHandle) {
-    let (tx, rx) = sync_channel(4);
+    let (tx, rx) = sync_channel(2);
     let failure = Arc::new(Mutex::new(None));
     let f2 = failure.clone();
     let handle = std::thread::Builder::new()
