@@ -3,6 +3,7 @@
 
 mod common;
 mod sample;
+mod search;
 mod store_cmds;
 mod verify;
 
@@ -46,6 +47,8 @@ pub enum Command {
     Tables(store_cmds::TablesArgs),
     /// Export d'une table : format de livraison (octet pour octet) ou CSV UTF-8.
     Export(store_cmds::ExportArgs),
+    /// Recherche d'une personne (nom, prénom, naissance, numéro de dossier, NIR) dans la base.
+    Search(search::SearchArgs),
 }
 
 /// Runs a parsed command line.
@@ -56,6 +59,7 @@ pub fn run(command: Command) -> ExitCode {
         Command::Import(args) => store_cmds::import(args),
         Command::Tables(args) => store_cmds::tables(args),
         Command::Export(args) => store_cmds::export(args),
+        Command::Search(args) => search::run(args),
     };
     ExitCode::from(code)
 }

@@ -141,14 +141,16 @@ pub struct TablesArgs {
     pub json: bool,
 }
 
+/// Opens a store for consultation, with its passphrase from the usual places.
+pub fn open_store(args: &StoreArgs) -> Result<Store, u8> {
+    let pass = store_secret(args, false)?;
+    Store::open(&args.store, &pass).map_err(|e| fail(&e, e.exit_code()))
+}
+
 pub fn tables(args: TablesArgs) -> u8 {
-    let pass = match store_secret(&args.store, false) {
-        Ok(p) => p,
-        Err(c) => return c,
-    };
-    let store = match Store::open(&args.store.store, &pass) {
+    let store = match open_store(&args.store) {
         Ok(s) => s,
-        Err(e) => return fail(&e, e.exit_code()),
+        Err(c) => return c,
     };
     let tables = match store.tables() {
         Ok(t) => t,
@@ -188,13 +190,9 @@ pub struct ExportArgs {
 }
 
 pub fn export(args: ExportArgs) -> u8 {
-    let pass = match store_secret(&args.store, false) {
-        Ok(p) => p,
-        Err(c) => return c,
-    };
-    let store = match Store::open(&args.store.store, &pass) {
+    let store = match open_store(&args.store) {
         Ok(s) => s,
-        Err(e) => return fail(&e, e.exit_code()),
+        Err(c) => return c,
     };
     let table = match store.table(&args.table) {
         Ok(t) => t,

@@ -27,6 +27,50 @@ pub struct IdentifierCheck {
     pub key_column: Option<String>,
 }
 
+/// Where the person is: the table and the columns of the person index.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
+pub struct PersonTable {
+    pub table: String,
+    pub dossier: String,
+    pub surname: String,
+    #[serde(default)]
+    pub other_surnames: Vec<String>,
+    pub first_names: String,
+    #[serde(default)]
+    pub birth_date: Option<String>,
+    #[serde(default)]
+    pub sex: Option<String>,
+    /// 13-character NIR, its key in `nir_key`.
+    #[serde(default)]
+    pub nir: Option<String>,
+    #[serde(default)]
+    pub nir_key: Option<String>,
+    /// NIR and key in one 15-character value.
+    #[serde(default)]
+    pub nir15: Option<String>,
+    /// A column holding the same person's dossier number in another application.
+    #[serde(default)]
+    pub link: Option<PersonLink>,
+}
+
+/// The dossier number of the same person in another application.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
+pub struct PersonLink {
+    pub column: String,
+    pub application: String,
+}
+
+/// A table of archived persons (found by search, with fewer columns).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
+pub struct ArchiveTable {
+    pub table: String,
+    pub dossier: String,
+    pub surname: String,
+    pub first_names: String,
+    #[serde(default)]
+    pub birth_date: Option<String>,
+}
+
 /// One application profile.
 #[derive(Clone, Debug, PartialEq, Deserialize, serde::Serialize)]
 pub struct Profile {
@@ -35,6 +79,10 @@ pub struct Profile {
     pub label: String,
     #[serde(default)]
     pub identifiers: Vec<IdentifierCheck>,
+    #[serde(default)]
+    pub person: Option<PersonTable>,
+    #[serde(default)]
+    pub archives: Vec<ArchiveTable>,
 }
 
 #[derive(Debug, Error)]
@@ -93,6 +141,10 @@ mod tests {
         assert!(Profile::find(&all, "opales", "2.4").is_some());
         assert!(Profile::find(&all, "OPALES", "3").is_none());
         assert!(all.iter().all(|p| !p.identifiers.is_empty()));
+        assert!(
+            all.iter()
+                .all(|p| p.person.is_some() && !p.archives.is_empty())
+        );
     }
 
     #[test]

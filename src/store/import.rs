@@ -166,6 +166,7 @@ pub fn import<'a>(
          PRAGMA cache_size = -49152;",
     )?;
     conn.execute_batch(SCHEMA)?;
+    conn.execute_batch(crate::search::index::SCHEMA)?;
     conn.execute(
         "INSERT INTO _meta(key, value) VALUES ('format', ?1), ('created_by', ?2)",
         params![
@@ -199,6 +200,7 @@ pub fn import<'a>(
         [],
         |r| r.get(0),
     )?;
+    let profiles = opts.receive.profiles;
     let (loader, handle) = writer::spawn(conn, delivery_id, application.clone());
     let mut loader = loader;
     let received = reception::receive(delivery, opts.receive, &mut loader);
@@ -245,6 +247,11 @@ pub fn import<'a>(
         ],
     )?;
     let _ = written;
+    // The person index of the new delivery, then the links across applications.
+    if let Some(p) = crate::profile::Profile::find(profiles, &application, &d.version) {
+        crate::search::index::build(&conn, delivery_id, &application, p)?;
+    }
+    crate::search::index::finish(&conn)?;
     conn.execute_batch("COMMIT;")?;
     drop(conn);
     File::open(&tmp_path)
@@ -290,6 +297,15 @@ fn copy_kept(conn: &Connection, application: &str, now: &str) -> Result<(), Stor
     conn.execute(
         "INSERT INTO _anomalies SELECT * FROM old._anomalies
          WHERE delivery_id IN (SELECT id FROM _deliveries WHERE active = 1)",
+        [],
+    )?;
+    conn.execute(
+        "INSERT INTO _persons SELECT * FROM old._persons
+         WHERE delivery_id IN (SELECT id FROM _deliveries WHERE active = 1)",
+        [],
+    )?;
+    conn.execute(
+        "INSERT INTO _person_keys SELECT * FROM old._person_keys WHERE person IN (SELECT id FROM _persons)",
         [],
     )?;
     let tables: Vec<(i64, String)> = conn

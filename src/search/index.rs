@@ -1,0 +1,325 @@
+//! The person index, built at import and kept in the store: one row per person (the person table
+//! and the archive tables that the application's profile names) with normalised names, birth
+//! date, dossier number and NIR (key checked), search keys (name words, compact names, Soundex2
+//! keys, first names), and the links between the same person in two applications.
+
+use super::normalize::{compact, significant, words};
+use super::phonetic::soundex2;
+use crate::format::ids;
+use crate::profile::Profile;
+use crate::store::{StoreError, sql_ident};
+use rusqlite::{Connection, params, types::ValueRef};
+
+/// Tables of the person index (created with the store's schema).
+pub const SCHEMA: &str = "
+CREATE TABLE _persons(
+    id INTEGER PRIMARY KEY, delivery_id INTEGER, application TEXT, table_name TEXT, record INTEGER,
+    dossier TEXT, archived INTEGER, surname TEXT, other_surnames TEXT, first_names TEXT,
+    birth INTEGER, birth_text TEXT, sex TEXT, nir TEXT, nir_key TEXT, nir_ok INTEGER,
+    link_dossier TEXT, link_application TEXT, surname_compact TEXT);
+CREATE TABLE _person_keys(key TEXT, kind INTEGER, person INTEGER);
+CREATE TABLE _links(a INTEGER, b INTEGER, evidence TEXT, confidence INTEGER);
+";
+
+/// Kinds of search keys.
+pub mod kind {
+    pub const SURNAME: i64 = 1;
+    pub const SURNAME_PHONETIC: i64 = 2;
+    pub const FIRST_NAME: i64 = 3;
+    pub const FIRST_NAME_PHONETIC: i64 = 4;
+}
+
+/// Prefix of phonetic keys, so that they never meet a name word.
+pub const PHONETIC: &str = "#";
+
+fn text(v: ValueRef<'_>) -> Option<String> {
+    match v {
+        ValueRef::Text(t) => {
+            Some(String::from_utf8_lossy(t).trim_end().to_string()).filter(|s| !s.is_empty())
+        }
+        ValueRef::Integer(i) => Some(i.to_string()),
+        _ => None,
+    }
+}
+
+fn date(v: ValueRef<'_>) -> (Option<i64>, Option<String>) {
+    match v {
+        ValueRef::Integer(i) => {
+            let d = if i >= 100_000_000 { i / 1_000_000 } else { i };
+            (
+                Some(d),
+                Some(format!(
+                    "{:02}/{:02}/{:04}",
+                    d % 100,
+                    d / 100 % 100,
+                    d / 10_000
+                )),
+            )
+        }
+        ValueRef::Text(t) => (None, Some(String::from_utf8_lossy(t).into_owned())),
+        _ => (None, None),
+    }
+}
+
+struct Source<'p> {
+    table: &'p str,
+    archived: bool,
+    dossier: &'p str,
+    surname: &'p str,
+    other: Vec<&'p str>,
+    first: &'p str,
+    birth: Option<&'p str>,
+    sex: Option<&'p str>,
+    nir: Option<&'p str>,
+    nir_key: Option<&'p str>,
+    nir15: Option<&'p str>,
+    link: Option<(&'p str, &'p str)>,
+}
+
+/// Builds the person index of a delivery just loaded (`delivery_id`, `application`).
+pub fn build(
+    conn: &Connection,
+    delivery_id: i64,
+    application: &str,
+    profile: &Profile,
+) -> Result<u64, StoreError> {
+    let mut sources = Vec::new();
+    if let Some(p) = &profile.person {
+        sources.push(Source {
+            table: &p.table,
+            archived: false,
+            dossier: &p.dossier,
+            surname: &p.surname,
+            other: p.other_surnames.iter().map(String::as_str).collect(),
+            first: &p.first_names,
+            birth: p.birth_date.as_deref(),
+            sex: p.sex.as_deref(),
+            nir: p.nir.as_deref(),
+            nir_key: p.nir_key.as_deref(),
+            nir15: p.nir15.as_deref(),
+            link: p
+                .link
+                .as_ref()
+                .map(|l| (l.column.as_str(), l.application.as_str())),
+        });
+    }
+    for a in &profile.archives {
+        sources.push(Source {
+            table: &a.table,
+            archived: true,
+            dossier: &a.dossier,
+            surname: &a.surname,
+            other: Vec::new(),
+            first: &a.first_names,
+            birth: a.birth_date.as_deref(),
+            sex: None,
+            nir: None,
+            nir_key: None,
+            nir15: None,
+            link: None,
+        });
+    }
+    let mut insert_person = conn.prepare(
+        "INSERT INTO _persons(delivery_id, application, table_name, record, dossier, archived, surname,
+           other_surnames, first_names, birth, birth_text, sex, nir, nir_key, nir_ok, link_dossier,
+           link_application, surname_compact)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+    )?;
+    let mut insert_key =
+        conn.prepare("INSERT INTO _person_keys(key, kind, person) VALUES (?1, ?2, ?3)")?;
+    let mut count = 0u64;
+    for s in sources {
+        let sql_name = format!("{application}__{}", s.table);
+        let exists: bool = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE name = ?1",
+                [&sql_name],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n > 0)?;
+        if !exists {
+            continue;
+        }
+        let mut cols: Vec<&str> = vec![s.dossier, s.surname, s.first];
+        let opt = [
+            s.birth,
+            s.sex,
+            s.nir,
+            s.nir_key,
+            s.nir15,
+            s.link.map(|l| l.0),
+        ];
+        cols.extend(s.other.iter().copied());
+        let fixed = cols.len();
+        cols.extend(opt.iter().flatten().copied());
+        let list: Vec<String> = cols.iter().map(|c| sql_ident(c)).collect();
+        let sql = format!(
+            "SELECT rowid, {} FROM {}",
+            list.join(", "),
+            sql_ident(&sql_name)
+        );
+        let mut st = match conn.prepare(&sql) {
+            Ok(st) => st,
+            Err(_) => continue, // a column of the profile is missing: the delivery is another variant
+        };
+        let mut rows = st.query([])?;
+        while let Some(r) = rows.next()? {
+            let record: i64 = r.get(0)?;
+            let get = |i: usize| r.get_ref(1 + i).map(text).unwrap_or(None);
+            let dossier = get(0);
+            let surname = get(1).unwrap_or_default();
+            let first = get(2).unwrap_or_default();
+            let others: Vec<String> = (0..s.other.len()).filter_map(|i| get(3 + i)).collect();
+            let mut i = fixed;
+            let mut next = |present: bool| {
+                if present {
+                    i += 1;
+                    Some(1 + i - 1)
+                } else {
+                    None
+                }
+            };
+            let birth_i = next(s.birth.is_some());
+            let sex_i = next(s.sex.is_some());
+            let nir_i = next(s.nir.is_some());
+            let key_i = next(s.nir_key.is_some());
+            let nir15_i = next(s.nir15.is_some());
+            let link_i = next(s.link.is_some());
+            let (birth, birth_text) = birth_i
+                .map(|i| date(r.get_ref(i).unwrap_or(ValueRef::Null)))
+                .unwrap_or((None, None));
+            let cell = |i: Option<usize>| i.and_then(|i| r.get_ref(i).map(text).unwrap_or(None));
+            let sex = cell(sex_i);
+            let (nir, nir_key) = match (cell(nir_i), cell(key_i), r_nir15(&cell(nir15_i))) {
+                (Some(n), k, _) => (Some(n), k),
+                (None, _, Some((n, k))) => (Some(n), k),
+                _ => (None, None),
+            };
+            let nir_ok = match (&nir, &nir_key) {
+                (Some(n), Some(k)) => ids::nir_key_ok(n, k).map(i64::from),
+                _ => None,
+            };
+            let link = cell(link_i);
+            insert_person.execute(params![
+                delivery_id,
+                application,
+                s.table,
+                record,
+                dossier,
+                s.archived,
+                surname,
+                others.join(" / "),
+                first,
+                birth,
+                birth_text,
+                sex,
+                nir.as_ref().map(|n| n.chars().take(13).collect::<String>()),
+                nir_key,
+                nir_ok,
+                link,
+                s.link.map(|l| l.1),
+                compact(&surname),
+            ])?;
+            let person = conn.last_insert_rowid();
+            let mut keys: Vec<(String, i64)> = Vec::new();
+            for name in std::iter::once(&surname).chain(others.iter()) {
+                for w in words(name) {
+                    keys.push((w, kind::SURNAME));
+                }
+                let c = compact(name);
+                if !c.is_empty() {
+                    keys.push((c, kind::SURNAME));
+                }
+                for w in significant(name) {
+                    let p = soundex2(&w);
+                    if !p.is_empty() {
+                        keys.push((format!("{PHONETIC}{p}"), kind::SURNAME_PHONETIC));
+                    }
+                }
+            }
+            for w in words(&first) {
+                let p = soundex2(&w);
+                keys.push((w, kind::FIRST_NAME));
+                if !p.is_empty() {
+                    keys.push((format!("{PHONETIC}{p}"), kind::FIRST_NAME_PHONETIC));
+                }
+            }
+            keys.sort();
+            keys.dedup();
+            for (k, kd) in keys {
+                insert_key.execute(params![k, kd, person])?;
+            }
+            count += 1;
+        }
+    }
+    Ok(count)
+}
+
+fn r_nir15(v: &Option<String>) -> Option<(String, Option<String>)> {
+    let v = v.as_ref()?;
+    if v.len() < 13 || !v.is_ascii() {
+        return None;
+    }
+    let key = v
+        .get(13..)
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .map(str::to_string);
+    Some((v[..13].to_string(), key))
+}
+
+/// Indexes of the person index, and the links between applications, computed over every active
+/// delivery of the store (call after `build`).
+pub fn finish(conn: &Connection) -> Result<(), StoreError> {
+    conn.execute_batch(
+        "CREATE INDEX IF NOT EXISTS _person_keys_key ON _person_keys(key);
+         CREATE INDEX IF NOT EXISTS _person_keys_person ON _person_keys(person);
+         CREATE INDEX IF NOT EXISTS _persons_dossier ON _persons(dossier);
+         CREATE INDEX IF NOT EXISTS _persons_link ON _persons(link_dossier);
+         CREATE INDEX IF NOT EXISTS _persons_nir ON _persons(nir);
+         CREATE INDEX IF NOT EXISTS _persons_birth ON _persons(birth);
+         CREATE INDEX IF NOT EXISTS _persons_name_birth ON _persons(surname_compact, birth);
+         DELETE FROM _links;",
+    )?;
+    let active = "(SELECT id FROM _deliveries WHERE active = 1)";
+    // The explicit link: the other application's dossier number kept in this one.
+    conn.execute(
+        &format!(
+            "INSERT INTO _links(a, b, evidence, confidence)
+             SELECT p.id, q.id, 'numéro de dossier ' || p.link_application || ' noté dans le dossier', 100
+             FROM _persons p JOIN _persons q
+               ON q.dossier = p.link_dossier AND q.application = p.link_application AND q.archived = 0
+             WHERE p.link_dossier IS NOT NULL AND p.delivery_id IN {active} AND q.delivery_id IN {active}"
+        ),
+        [],
+    )?;
+    // Same NIR in two applications.
+    conn.execute(
+        &format!(
+            "INSERT INTO _links(a, b, evidence, confidence)
+             SELECT p.id, q.id, 'même NIR', 95
+             FROM _persons p JOIN _persons q ON q.nir = p.nir AND q.application > p.application
+             WHERE p.nir IS NOT NULL AND length(p.nir) = 13
+               AND p.delivery_id IN {active} AND q.delivery_id IN {active}
+               AND NOT EXISTS (SELECT 1 FROM _links l WHERE (l.a = p.id AND l.b = q.id) OR (l.a = q.id AND l.b = p.id))"
+        ),
+        [],
+    )?;
+    // Same birth name and birth date in two applications (weaker).
+    conn.execute(
+        &format!(
+            "INSERT INTO _links(a, b, evidence, confidence)
+             SELECT p.id, q.id, 'même nom de naissance et même date de naissance', 70
+             FROM _persons p JOIN _persons q
+               ON q.surname_compact = p.surname_compact AND q.birth = p.birth AND q.application > p.application
+             WHERE p.birth IS NOT NULL AND p.archived = 0 AND q.archived = 0
+               AND p.delivery_id IN {active} AND q.delivery_id IN {active}
+               AND NOT EXISTS (SELECT 1 FROM _links l WHERE (l.a = p.id AND l.b = q.id) OR (l.a = q.id AND l.b = p.id))"
+        ),
+        [],
+    )?;
+    conn.execute_batch(
+        "CREATE INDEX IF NOT EXISTS _links_a ON _links(a); CREATE INDEX IF NOT EXISTS _links_b ON _links(b);",
+    )?;
+    Ok(())
+}

@@ -1,0 +1,318 @@
+//! Finding people on the sample data: each kind of query finds the right person in the top 5,
+//! and people who were OPALES children and are ITAC adults are grouped with their evidence.
+
+use reprise::delivery::{Delivery, Secret};
+use reprise::profile::Profile;
+use reprise::reception::ReceiveOptions;
+use reprise::search::normalize::fold;
+use reprise::search::query::{Level, search};
+use reprise::store::{self, ImportOptions, Store};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::sync::atomic::AtomicBool;
+
+const PASS: &str = "phrase-de-passe-de-test";
+
+/// One store with both samples, built once for all the tests of this file.
+fn store_path() -> &'static PathBuf {
+    static STORE: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
+    &STORE
+        .get_or_init(|| {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("reprise.db");
+            let profiles = Profile::embedded();
+            let secret = Secret::Passphrase("demo-reprise-2008".to_string().into());
+            for name in [
+                "REPRISE_ITAC_059_20081015.tar.age",
+                "REPRISE_OPALES_059_20081105.tar.age",
+            ] {
+                let d = Delivery::open(
+                    &Path::new(env!("CARGO_MANIFEST_DIR"))
+                        .join("sample-data")
+                        .join(name),
+                )
+                .unwrap();
+                let cancel = AtomicBool::new(false);
+                let mut progress = |_: &reprise::reception::Progress| {};
+                let pass = PASS.to_string().into();
+                store::import(
+                    &d,
+                    ImportOptions {
+                        store: &path,
+                        store_passphrase: &pass,
+                        replace: false,
+                        receive: ReceiveOptions {
+                            secret: Some(&secret),
+                            received_on: chrono::NaiveDate::from_ymd_opt(2008, 11, 20).unwrap(),
+                            profiles: &profiles,
+                            cancel: &cancel,
+                            progress: &mut progress,
+                        },
+                    },
+                )
+                .unwrap();
+            }
+            (dir, path)
+        })
+        .1
+}
+
+fn open() -> Store {
+    Store::open(store_path(), &PASS.to_string().into()).unwrap()
+}
+
+struct Person {
+    id: i64,
+    surname: String,
+    first: String,
+    birth: Option<i64>,
+    dossier: String,
+    nir: Option<String>,
+}
+
+/// Every 23rd person of an application, not archived, with a name of at least 5 letters.
+fn probes(store: &Store, app: &str) -> Vec<Person> {
+    let mut st = store
+        .connection()
+        .prepare(
+            "SELECT id, surname, first_names, birth, dossier, nir FROM _persons
+             WHERE application = ?1 AND archived = 0 AND id % 23 = 0 ORDER BY id",
+        )
+        .unwrap();
+    st.query_map([app], |r| {
+        Ok(Person {
+            id: r.get(0)?,
+            surname: r.get(1)?,
+            first: r.get(2)?,
+            birth: r.get(3)?,
+            dossier: r.get(4)?,
+            nir: r.get(5)?,
+        })
+    })
+    .unwrap()
+    .map(Result::unwrap)
+    .filter(|p| {
+        fold(&p.surname)
+            .chars()
+            .filter(char::is_ascii_alphabetic)
+            .count()
+            >= 5
+            && !p.surname.contains(['\u{1}', '\t'])
+    })
+    .collect()
+}
+
+/// Share of probes whose person is in the top 5 of its query.
+fn rate(
+    store: &Store,
+    people: &[Person],
+    query: impl Fn(&Person) -> Option<String>,
+) -> (f64, usize, Vec<String>) {
+    let mut ok = 0;
+    let mut n = 0;
+    let mut misses = Vec::new();
+    for p in people {
+        let Some(q) = query(p) else { continue };
+        n += 1;
+        let hits = search(store, &q, 5).unwrap();
+        if hits.iter().any(|h| h.person == p.id) {
+            ok += 1;
+        } else if misses.len() < 5 {
+            misses.push(q);
+        }
+    }
+    (ok as f64 / n.max(1) as f64, n, misses)
+}
+
+/// Makes the query of a probe, or None when the person lacks what it needs.
+type Probe<'a> = Box<dyn Fn(&Person) -> Option<String> + 'a>;
+
+fn first_word(s: &str) -> String {
+    s.split([' ', '-']).next().unwrap_or("").to_string()
+}
+
+fn typo(s: &str) -> String {
+    // Two neighbouring letters swapped in the middle of the name.
+    let mut c: Vec<char> = fold(s).chars().filter(char::is_ascii_alphabetic).collect();
+    let i = c.len() / 2;
+    c.swap(i - 1, i);
+    c.into_iter().collect()
+}
+
+#[test]
+fn each_kind_of_query_finds_the_person_in_the_top_five() {
+    let store = open();
+    for app in ["ITAC", "OPALES"] {
+        let people = probes(&store, app);
+        assert!(people.len() > 40, "{app}: {} probes", people.len());
+        let year = |p: &Person| p.birth.map(|b| b / 10_000);
+        let cases: Vec<(&str, f64, Probe<'_>)> = vec![
+            (
+                "exact",
+                0.95,
+                Box::new(|p| {
+                    Some(format!(
+                        "{} {} {}",
+                        p.surname,
+                        first_word(&p.first),
+                        year(p)?
+                    ))
+                }),
+            ),
+            (
+                "sans accents, minuscules",
+                0.95,
+                Box::new(|p| {
+                    Some(format!(
+                        "{} {} {}",
+                        fold(&p.surname).to_lowercase(),
+                        fold(&first_word(&p.first)).to_lowercase(),
+                        year(p)?
+                    ))
+                }),
+            ),
+            (
+                "faute de frappe",
+                0.8,
+                Box::new(|p| {
+                    Some(format!(
+                        "{} {} {}",
+                        typo(&p.surname),
+                        first_word(&p.first),
+                        year(p)?
+                    ))
+                }),
+            ),
+            (
+                "phonétique (H et lettres doublées)",
+                0.8,
+                Box::new(|p| {
+                    let f = fold(&p.surname);
+                    let v = if f.contains("PH") {
+                        f.replacen("PH", "F", 1)
+                    } else if f.contains('H') {
+                        f.replacen('H', "", 1)
+                    } else {
+                        let c = f.chars().last()?;
+                        format!("{f}{c}")
+                    };
+                    Some(format!("{v} {} {}", first_word(&p.first), year(p)?))
+                }),
+            ),
+            (
+                "nom et date partielle",
+                0.9,
+                Box::new(|p| {
+                    let b = p.birth?;
+                    Some(format!("{} {:02}/{}", p.surname, b / 100 % 100, b / 10_000))
+                }),
+            ),
+            (
+                "numéro de dossier",
+                1.0,
+                Box::new(|p| Some(p.dossier.clone())),
+            ),
+            (
+                "NIR avec espaces",
+                1.0,
+                Box::new(|p| {
+                    let n = p.nir.as_ref()?;
+                    Some(format!(
+                        "{} {} {} {} {} {}",
+                        &n[0..1],
+                        &n[1..3],
+                        &n[3..5],
+                        &n[5..7],
+                        &n[7..10],
+                        &n[10..13]
+                    ))
+                }),
+            ),
+        ];
+        for (label, min, q) in cases {
+            let (r, n, misses) = rate(&store, &people, q);
+            assert!(
+                r >= min,
+                "{app}, {label}: {:.0} % of {n} in the top 5 (at least {:.0} % expected); missed e.g. {misses:?}",
+                r * 100.0,
+                min * 100.0
+            );
+        }
+    }
+}
+
+#[test]
+fn named_queries_of_the_issue_work() {
+    let store = open();
+    let top = |q: &str| search(&store, q, 5).unwrap();
+    assert!(top("lefevre").iter().any(|h| fold(&h.surname) == "LEFEVRE"));
+    assert_eq!(top("lefevre")[0].level, Level::Exact);
+    assert!(top("lefèvre").iter().any(|h| fold(&h.surname) == "LEFEVRE"));
+    assert!(top("d'almeida").iter().all(|h| h.surname == "D'ALMEIDA"));
+    assert!(top("dalmeida").iter().all(|h| h.surname == "D'ALMEIDA"));
+    let filipe = top("filipe");
+    assert!(
+        !filipe.is_empty()
+            && filipe
+                .iter()
+                .all(|h| h.why.iter().any(|w| w.contains("prononc")))
+    );
+    assert!(
+        filipe
+            .iter()
+            .any(|h| h.surname == "PHILIPPE" || h.first_names.to_uppercase().contains("PHILIPPE"))
+    );
+}
+
+#[test]
+fn linked_people_are_grouped_with_their_evidence() {
+    let store = open();
+    let mut st = store
+        .connection()
+        .prepare("SELECT dossier, link_dossier FROM _persons WHERE application = 'OPALES' AND link_dossier IS NOT NULL")
+        .unwrap();
+    let pairs: Vec<(String, String)> = st
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(
+        pairs.len() >= 50,
+        "{} children with NUM_DOSSIER_COTOREP",
+        pairs.len()
+    );
+    for (child, adult) in pairs.iter().take(30) {
+        let hits = search(&store, child, 5).unwrap();
+        let h = hits
+            .iter()
+            .find(|h| &h.dossier == child)
+            .expect("child found by its dossier number");
+        let l = h
+            .linked
+            .iter()
+            .find(|l| l.application == "ITAC")
+            .unwrap_or_else(|| panic!("{child} not linked"));
+        assert_eq!(&l.dossier, adult);
+        assert_eq!(l.confidence, 100);
+        // And the adult's side says the same, both dossiers staying whole.
+        let hits = search(&store, adult, 5).unwrap();
+        assert!(
+            hits.iter()
+                .find(|h| &h.dossier == adult)
+                .unwrap()
+                .linked
+                .iter()
+                .any(|l| &l.dossier == child)
+        );
+    }
+    // Shared people without NUM_DOSSIER_COTOREP are tied by NIR or by name and birth date.
+    let weaker: i64 = store
+        .connection()
+        .query_row(
+            "SELECT count(*) FROM _links WHERE confidence < 100",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(weaker > 0);
+}
