@@ -4,6 +4,7 @@
 pub mod calendar;
 pub mod cli;
 pub mod delivery;
+pub mod dossier;
 pub mod export;
 pub mod format;
 pub mod profile;

@@ -1,5 +1,7 @@
-//! Finding people on the sample data: each kind of query finds the right person in the top 5,
-//! and people who were OPALES children and are ITAC adults are grouped with their evidence.
+//! Finding people on the sample data and reading their dossier: each kind of query finds the
+//! right person in the top 5; people who were OPALES children and are ITAC adults are grouped
+//! with their evidence; a dossier holds exactly the rows that hang from the person, codes with
+//! the labels of their code tables, the medical part only on demand.
 
 use reprise::delivery::{Delivery, Secret};
 use reprise::profile::Profile;
@@ -315,4 +317,143 @@ fn linked_people_are_grouped_with_their_evidence() {
         )
         .unwrap();
     assert!(weaker > 0);
+}
+
+fn count(store: &Store, sql: &str, p: &str) -> i64 {
+    store
+        .connection()
+        .query_row(sql, [p], |r| r.get(0))
+        .unwrap()
+}
+
+#[test]
+fn a_dossier_holds_exactly_what_hangs_from_the_person() {
+    let store = open();
+    let profiles = Profile::embedded();
+    let people = probes(&store, "ITAC");
+    for p in people.iter().take(25) {
+        let d = reprise::dossier::assemble(&store, &profiles, "ITAC", &p.dossier, false)
+            .unwrap()
+            .expect("dossier");
+        let rows = |t: &str| {
+            d.sections
+                .iter()
+                .find(|s| s.table == t)
+                .map_or(0, |s| s.rows.len() as i64)
+        };
+        // Computed independently, straight from the stored tables.
+        for (table, sql) in [
+            (
+                "ITAC_DEMANDE",
+                "SELECT count(*) FROM ITAC__ITAC_DEMANDE WHERE rtrim(NUM_DOSSIER) = ?1",
+            ),
+            (
+                "ITAC_CONCLUSION",
+                "SELECT count(*) FROM ITAC__ITAC_CONCLUSION WHERE NUM_DEMANDE IN (SELECT NUM_DEMANDE FROM ITAC__ITAC_DEMANDE WHERE rtrim(NUM_DOSSIER) = ?1) OR rtrim(NUM_DOSSIER) = ?1",
+            ),
+            (
+                "ITAC_SUIVI",
+                "SELECT count(*) FROM ITAC__ITAC_SUIVI WHERE rtrim(NUM_DOSSIER) = ?1",
+            ),
+            (
+                "ITAC_HISTORIQUE",
+                "SELECT count(*) FROM ITAC__ITAC_HISTORIQUE WHERE rtrim(NUM_DOSSIER) = ?1 OR NUM_DEMANDE IN (SELECT NUM_DEMANDE FROM ITAC__ITAC_DEMANDE WHERE rtrim(NUM_DOSSIER) = ?1)",
+            ),
+        ] {
+            assert_eq!(
+                rows(table),
+                count(&store, sql, &p.dossier),
+                "{table} of {}",
+                p.dossier
+            );
+        }
+        let expected_tables = [
+            "ITAC_DEMANDE",
+            "ITAC_CONCLUSION",
+            "ITAC_SUIVI",
+            "ITAC_HISTORIQUE",
+        ];
+        assert!(
+            d.sections
+                .iter()
+                .all(|s| expected_tables.contains(&s.table.as_str())),
+            "no other table joins"
+        );
+        // Codes carry the label of their code table.
+        for s in d.sections.iter().filter(|s| s.table == "ITAC_DEMANDE") {
+            for r in &s.rows {
+                let f = r
+                    .fields
+                    .iter()
+                    .find(|f| f.column == "CODE_TYPE_DEMANDE")
+                    .unwrap();
+                let label: Option<String> = store
+                    .connection()
+                    .query_row(
+                        "SELECT LIBELLE FROM ITAC__R_TYPE_DEMANDE WHERE CODE = ?1",
+                        [f.value.trim_end()],
+                        |r| r.get(0),
+                    )
+                    .ok();
+                assert_eq!(f.meaning, label, "{}", f.value);
+            }
+        }
+        // The timeline is in date order.
+        assert!(d.timeline.windows(2).all(|w| w[0].sort <= w[1].sort));
+    }
+}
+
+#[test]
+fn the_medical_part_only_when_asked_for() {
+    let store = open();
+    let profiles = Profile::embedded();
+    let child: String = store
+        .connection()
+        .query_row(
+            "SELECT NUM_DOSSIER FROM OPALES__OP_MEDICAL WHERE NUM_DOSSIER IN (SELECT NUM_DOSSIER FROM OPALES__OP_ENFANT) LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let without = reprise::dossier::assemble(&store, &profiles, "OPALES", &child, false)
+        .unwrap()
+        .unwrap();
+    assert!(without.medical_hidden);
+    assert!(without.sections.iter().all(|s| s.table != "OP_MEDICAL"));
+    let with = reprise::dossier::assemble(&store, &profiles, "OPALES", &child, true)
+        .unwrap()
+        .unwrap();
+    assert!(!with.medical_hidden);
+    let medical = with
+        .sections
+        .iter()
+        .find(|s| s.table == "OP_MEDICAL")
+        .expect("medical section");
+    assert!(medical.medical && medical.rows.len() == 1);
+    // Establishments are described from the FINESS referential.
+    let oriented: Option<String> = store
+        .connection()
+        .query_row(
+            "SELECT d.NUM_DOSSIER FROM OPALES__OP_ORIENTATION o JOIN OPALES__OP_DECISION d ON d.NUM_DECISION = o.NUM_DECISION
+             JOIN OPALES__REF_FINESS f ON f.nofinesset = o.FINESS_ACCUEIL LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .ok();
+    let oriented = oriented.expect("an orientation to a FINESS establishment");
+    let d = reprise::dossier::assemble(&store, &profiles, "OPALES", &oriented, false)
+        .unwrap()
+        .unwrap();
+    let o = d
+        .sections
+        .iter()
+        .find(|s| s.table == "OP_ORIENTATION")
+        .unwrap();
+    let f = o
+        .rows
+        .iter()
+        .flat_map(|r| &r.fields)
+        .find(|f| f.column == "FINESS_ACCUEIL" && !f.value.is_empty())
+        .unwrap();
+    assert!(f.meaning.as_deref().is_some_and(|m| !m.is_empty()), "{f:?}");
 }

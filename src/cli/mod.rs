@@ -2,6 +2,7 @@
 //! turns its typed errors into plain French sentences and documented exit codes.
 
 mod common;
+mod dossier;
 mod sample;
 mod search;
 mod store_cmds;
@@ -49,6 +50,8 @@ pub enum Command {
     Export(store_cmds::ExportArgs),
     /// Recherche d'une personne (nom, prénom, naissance, numéro de dossier, NIR) dans la base.
     Search(search::SearchArgs),
+    /// Le dossier complet d'une personne, codes traduits, chronologie, provenance.
+    Dossier(dossier::DossierArgs),
 }
 
 /// Runs a parsed command line.
@@ -60,6 +63,7 @@ pub fn run(command: Command) -> ExitCode {
         Command::Tables(args) => store_cmds::tables(args),
         Command::Export(args) => store_cmds::export(args),
         Command::Search(args) => search::run(args),
+        Command::Dossier(args) => dossier::run(args),
     };
     ExitCode::from(code)
 }

@@ -71,6 +71,34 @@ pub struct ArchiveTable {
     pub birth_date: Option<String>,
 }
 
+/// How a dossier is shown.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+pub struct DossierView {
+    #[serde(default)]
+    pub medical_tables: Vec<String>,
+    /// `TABLE.COLONNE`
+    #[serde(default)]
+    pub medical_columns: Vec<String>,
+    /// Columns that describe a row another table refers to.
+    #[serde(default)]
+    pub display: std::collections::BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    pub section_order: Vec<String>,
+    /// Labels of coded values that have no code table: `TABLE.COLONNE` → value → label.
+    #[serde(default)]
+    pub values: std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
+}
+
+/// One kind of event of the timeline.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
+pub struct TimelineSource {
+    pub table: String,
+    pub date: String,
+    pub label: String,
+    #[serde(default)]
+    pub detail: Vec<String>,
+}
+
 /// One application profile.
 #[derive(Clone, Debug, PartialEq, Deserialize, serde::Serialize)]
 pub struct Profile {
@@ -83,6 +111,10 @@ pub struct Profile {
     pub person: Option<PersonTable>,
     #[serde(default)]
     pub archives: Vec<ArchiveTable>,
+    #[serde(default)]
+    pub dossier: DossierView,
+    #[serde(default)]
+    pub timeline: Vec<TimelineSource>,
 }
 
 #[derive(Debug, Error)]

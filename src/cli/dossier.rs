@@ -1,0 +1,98 @@
+//! `reprise dossier`: a person's whole dossier, codes turned into words.
+
+use super::store_cmds::{StoreArgs, open_store};
+use super::{exit, fail};
+use crate::dossier::{self, RefStatus};
+use crate::profile::Profile;
+use clap::Args;
+
+#[derive(Args, Debug)]
+pub struct DossierArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Application du dossier.
+    #[arg(long)]
+    pub app: String,
+    /// Numéro du dossier.
+    #[arg(long)]
+    pub num: String,
+    /// Montre aussi les données médicales (secret médical : à ne demander qu'en connaissance de cause).
+    #[arg(long)]
+    pub medical: bool,
+    /// Sortie JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(args: DossierArgs) -> u8 {
+    let store = match open_store(&args.store) {
+        Ok(s) => s,
+        Err(c) => return c,
+    };
+    let profiles = Profile::embedded();
+    let d = match dossier::assemble(&store, &profiles, &args.app, &args.num, args.medical) {
+        Ok(Some(d)) => d,
+        Ok(None) => {
+            return fail(
+                format!(
+                    "aucun dossier {} numéro {} dans la base",
+                    args.app.to_uppercase(),
+                    args.num
+                ),
+                exit::USAGE,
+            );
+        }
+        Err(e) => return fail(&e, e.exit_code()),
+    };
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&d).expect("serializable")
+        );
+        return exit::OK;
+    }
+    let show = |f: &dossier::Field| -> String {
+        let v = f.value.trim_end();
+        match (&f.meaning, &f.status) {
+            (Some(m), _) => format!("{m} [{v}]"),
+            (None, Some(RefStatus::UnknownCode)) => format!("{v} (code inconnu)"),
+            (None, Some(RefStatus::Orphan)) => format!("{v} (référence à une ligne absente)"),
+            _ => v.to_string(),
+        }
+    };
+    println!(
+        "Dossier {} {} — livraison {}",
+        d.application, args.num, d.delivery
+    );
+    for f in d.person.fields.iter().filter(|f| !f.value.is_empty()) {
+        println!(
+            "  {:<38} {}",
+            if f.label.is_empty() {
+                &f.column
+            } else {
+                &f.label
+            },
+            show(f)
+        );
+    }
+    println!("\nChronologie");
+    for e in &d.timeline {
+        println!("  {}  {:<28} {}", e.date, e.label, e.detail);
+    }
+    for s in &d.sections {
+        println!("\n{} ({} ligne(s))", s.label, s.rows.len());
+        for r in &s.rows {
+            let parts: Vec<String> = r
+                .fields
+                .iter()
+                .filter(|f| !f.value.trim().is_empty())
+                .map(|f| format!("{} : {}", f.column, show(f)))
+                .collect();
+            println!("  [{} ligne {}] {}", r.table, r.record, parts.join(" · "));
+        }
+    }
+    if d.medical_hidden {
+        println!("\nDonnées médicales non affichées (--medical pour les voir).");
+    }
+    exit::OK
+}
