@@ -1,6 +1,7 @@
 //! The command line: `reprise <subcommand>`. Parses arguments with clap, calls the library, and
 //! turns its typed errors into plain French sentences and documented exit codes.
 
+mod bench;
 mod common;
 mod dossier;
 mod sample;
@@ -52,6 +53,8 @@ pub enum Command {
     Search(search::SearchArgs),
     /// Le dossier complet d'une personne, codes traduits, chronologie, provenance.
     Dossier(dossier::DossierArgs),
+    /// Mesure la recherche et l'assemblage des dossiers sur une base (requêtes tirées des données).
+    BenchSearch(bench::BenchArgs),
 }
 
 /// Runs a parsed command line.
@@ -64,6 +67,7 @@ pub fn run(command: Command) -> ExitCode {
         Command::Export(args) => store_cmds::export(args),
         Command::Search(args) => search::run(args),
         Command::Dossier(args) => dossier::run(args),
+        Command::BenchSearch(args) => bench::run(args),
     };
     ExitCode::from(code)
 }

@@ -4,6 +4,7 @@
 //! shown as such, the provenance of every row, a timeline; the medical part only when asked for.
 //! What is medical, how rows are described and what makes the timeline come from the profile.
 
+use crate::format::descriptif::ColumnType;
 use crate::profile::Profile;
 use crate::reception::value::{TextForm, Value, render};
 use crate::store::{Store, StoreError, StoredColumn, StoredTable, sql_ident};
@@ -106,32 +107,44 @@ fn value_of(v: ValueRef<'_>) -> Value {
     }
 }
 
-/// Rows of a table whose column equals one of `values` (trailing blanks ignored), with their
-/// delivered text.
+/// Rows of a table whose column equals one of `values` (trailing blanks ignored, as Oracle
+/// compares CHAR values), with their delivered text. Each value is looked up through the
+/// column's index: a number as a number, a text as the range from itself to itself padded.
 fn rows_where(
     store: &Store,
     td: &TableData,
     column: &str,
     values: &[String],
 ) -> Result<Vec<(i64, Vec<String>)>, StoreError> {
-    if values.is_empty() {
+    let Some(ci) = td.columns.iter().position(|c| c.name == column) else {
         return Ok(Vec::new());
-    }
+    };
     let cols: Vec<String> = td.columns.iter().map(|c| sql_ident(&c.name)).collect();
+    let select = format!(
+        "SELECT rowid, {} FROM {}",
+        cols.join(", "),
+        sql_ident(&td.table.sql_name)
+    );
+    let col = sql_ident(column);
+    let by_number = format!("{select} WHERE {col} = ?1 ORDER BY rowid");
+    let by_text = format!("{select} WHERE {col} >= ?1 AND {col} <= ?2 ORDER BY rowid");
     let mut out = Vec::new();
-    for chunk in values.chunks(500) {
-        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("?{i}")).collect();
-        let sql = format!(
-            "SELECT rowid, {} FROM {} WHERE rtrim({}) IN ({}) ORDER BY rowid",
-            cols.join(", "),
-            sql_ident(&td.table.sql_name),
-            sql_ident(column),
-            marks.join(", ")
-        );
-        let mut st = store.connection().prepare(&sql)?;
-        let params: Vec<&dyn rusqlite::ToSql> =
-            chunk.iter().map(|v| v as &dyn rusqlite::ToSql).collect();
-        let mut rows = st.query(params.as_slice())?;
+    let mut seen = HashSet::new();
+    for v in values {
+        let v = v.trim_end();
+        let number = (td.columns[ci].ty == ColumnType::Number)
+            .then(|| v.parse::<i64>().ok())
+            .flatten();
+        let mut st = store.connection().prepare_cached(if number.is_some() {
+            &by_number
+        } else {
+            &by_text
+        })?;
+        let padded = format!("{v}{}", " ".repeat(64));
+        let mut rows = match number {
+            Some(n) => st.query(rusqlite::params![n])?,
+            None => st.query(rusqlite::params![v, padded])?,
+        };
         while let Some(r) = rows.next()? {
             let mut texts = Vec::with_capacity(td.columns.len());
             for (i, c) in td.columns.iter().enumerate() {
@@ -145,9 +158,13 @@ fn rows_where(
                 );
                 texts.push(s);
             }
-            out.push((r.get(0)?, texts));
+            let rowid: i64 = r.get(0)?;
+            if texts[ci].trim_end() == v && seen.insert(rowid) {
+                out.push((rowid, texts));
+            }
         }
     }
+    out.sort_by_key(|r| r.0);
     Ok(out)
 }
 

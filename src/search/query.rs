@@ -141,11 +141,13 @@ fn parse_date_filter(t: &str) -> Option<DateFilter> {
     }
 }
 
-/// Candidates of one name word of the query: person → (level, what matched).
+/// Candidates of one name word of the query: person → (level, what matched). Typing errors are
+/// looked for only when `fuzzy`.
 fn candidates(
     store: &Store,
     token: &str,
     words_cache: &mut Option<Vec<(String, i64)>>,
+    fuzzy: bool,
 ) -> Result<HashMap<i64, (Level, String)>, StoreError> {
     let conn = store.connection();
     let mut found: HashMap<i64, (Level, String)> = HashMap::new();
@@ -207,7 +209,7 @@ fn candidates(
         }
     }
     // Typing errors: against the distinct name words of the index.
-    if c.len() >= 4 {
+    if fuzzy && c.len() >= 4 {
         let words = match words_cache {
             Some(w) => w,
             None => {
@@ -222,7 +224,9 @@ fn candidates(
         let max = if c.len() <= 5 { 1 } else { 2 };
         let near: Vec<(String, i64)> = words
             .iter()
-            .filter(|(w, _)| w != &c && edit_distance(w, &c, max).is_some())
+            .filter(|(w, _)| {
+                w.len().abs_diff(c.len()) <= max && w != &c && edit_distance(w, &c, max).is_some()
+            })
             .cloned()
             .collect();
         for (w, kd) in near.into_iter().take(200) {
@@ -285,6 +289,33 @@ fn load_hit(store: &Store, person: i64, level: Level, why: Vec<String>) -> Resul
 
 /// Searches the person index; hits best first.
 pub fn search(store: &Store, text: &str, limit: usize) -> Result<Vec<Hit>, StoreError> {
+    Searcher::new(store).search(text, limit)
+}
+
+/// A search session: keeps the distinct name words of the index between queries (the typing
+/// errors are looked for among them), so that searching as one types stays fast.
+pub struct Searcher<'s> {
+    store: &'s Store,
+    words: Option<Vec<(String, i64)>>,
+}
+
+impl<'s> Searcher<'s> {
+    pub fn new(store: &'s Store) -> Self {
+        Searcher { store, words: None }
+    }
+
+    /// Searches the person index; hits best first.
+    pub fn search(&mut self, text: &str, limit: usize) -> Result<Vec<Hit>, StoreError> {
+        search_with(self.store, &mut self.words, text, limit)
+    }
+}
+
+fn search_with(
+    store: &Store,
+    cache: &mut Option<Vec<(String, i64)>>,
+    text: &str,
+    limit: usize,
+) -> Result<Vec<Hit>, StoreError> {
     let q = parse(text);
     let conn = store.connection();
     // person → (worst level over the words, sum of levels, reasons)
@@ -305,10 +336,27 @@ pub fn search(store: &Store, text: &str, limit: usize) -> Result<Vec<Hit>, Store
         }
     }
     if !q.names.is_empty() {
-        let mut cache = None;
         let mut per_token: Vec<HashMap<i64, (Level, String)>> = Vec::new();
         for t in &q.names {
-            per_token.push(candidates(store, t, &mut cache)?);
+            per_token.push(candidates(store, t, cache, false)?);
+        }
+        // Typing errors only when exact, prefix and sound leave fewer hits than asked for.
+        let complete = per_token
+            .iter()
+            .skip(1)
+            .fold(
+                per_token[0]
+                    .keys()
+                    .copied()
+                    .collect::<std::collections::HashSet<i64>>(),
+                |acc, m| acc.into_iter().filter(|p| m.contains_key(p)).collect(),
+            )
+            .len();
+        if complete < limit {
+            per_token.clear();
+            for t in &q.names {
+                per_token.push(candidates(store, t, cache, true)?);
+            }
         }
         // Several words may be one compound name (`martin dupont` for MARTIN-DUPONT).
         if q.names.len() > 1 {
