@@ -272,8 +272,7 @@ fn r_nir15(v: &Option<String>) -> Option<(String, Option<String>)> {
 /// delivery of the store (call after `build`).
 pub fn finish(conn: &Connection) -> Result<(), StoreError> {
     conn.execute_batch(
-        "CREATE INDEX IF NOT EXISTS _person_keys_key ON _person_keys(key);
-         CREATE INDEX IF NOT EXISTS _person_keys_person ON _person_keys(person);
+        "CREATE INDEX IF NOT EXISTS _person_keys_key ON _person_keys(key, kind, person);
          CREATE INDEX IF NOT EXISTS _persons_dossier ON _persons(dossier);
          CREATE INDEX IF NOT EXISTS _persons_link ON _persons(link_dossier);
          CREATE INDEX IF NOT EXISTS _persons_nir ON _persons(nir);
@@ -282,11 +281,15 @@ pub fn finish(conn: &Connection) -> Result<(), StoreError> {
          DELETE FROM _links;",
     )?;
     let active = "(SELECT id FROM _deliveries WHERE active = 1)";
+    // A link is stored once, `a` on the side of the application that sorts first.
+    conn.execute_batch("CREATE UNIQUE INDEX IF NOT EXISTS _links_ab ON _links(a, b);")?;
     // The explicit link: the other application's dossier number kept in this one.
     conn.execute(
         &format!(
-            "INSERT INTO _links(a, b, evidence, confidence)
-             SELECT p.id, q.id, 'numéro de dossier ' || p.link_application || ' noté dans le dossier', 100
+            "INSERT OR IGNORE INTO _links(a, b, evidence, confidence)
+             SELECT CASE WHEN p.application < q.application THEN p.id ELSE q.id END,
+                    CASE WHEN p.application < q.application THEN q.id ELSE p.id END,
+                    'numéro de dossier ' || p.link_application || ' noté dans le dossier', 100
              FROM _persons p JOIN _persons q
                ON q.dossier = p.link_dossier AND q.application = p.link_application AND q.archived = 0
              WHERE p.link_dossier IS NOT NULL AND p.delivery_id IN {active} AND q.delivery_id IN {active}"
@@ -296,25 +299,23 @@ pub fn finish(conn: &Connection) -> Result<(), StoreError> {
     // Same NIR in two applications.
     conn.execute(
         &format!(
-            "INSERT INTO _links(a, b, evidence, confidence)
+            "INSERT OR IGNORE INTO _links(a, b, evidence, confidence)
              SELECT p.id, q.id, 'même NIR', 95
              FROM _persons p JOIN _persons q ON q.nir = p.nir AND q.application > p.application
              WHERE p.nir IS NOT NULL AND length(p.nir) = 13
-               AND p.delivery_id IN {active} AND q.delivery_id IN {active}
-               AND NOT EXISTS (SELECT 1 FROM _links l WHERE (l.a = p.id AND l.b = q.id) OR (l.a = q.id AND l.b = p.id))"
+               AND p.delivery_id IN {active} AND q.delivery_id IN {active}"
         ),
         [],
     )?;
     // Same birth name and birth date in two applications (weaker).
     conn.execute(
         &format!(
-            "INSERT INTO _links(a, b, evidence, confidence)
+            "INSERT OR IGNORE INTO _links(a, b, evidence, confidence)
              SELECT p.id, q.id, 'même nom de naissance et même date de naissance', 70
              FROM _persons p JOIN _persons q
                ON q.surname_compact = p.surname_compact AND q.birth = p.birth AND q.application > p.application
              WHERE p.birth IS NOT NULL AND p.archived = 0 AND q.archived = 0
-               AND p.delivery_id IN {active} AND q.delivery_id IN {active}
-               AND NOT EXISTS (SELECT 1 FROM _links l WHERE (l.a = p.id AND l.b = q.id) OR (l.a = q.id AND l.b = p.id))"
+               AND p.delivery_id IN {active} AND q.delivery_id IN {active}"
         ),
         [],
     )?;

@@ -130,6 +130,8 @@ impl Store {
         key(&conn, pass)?;
         check_store(&conn, path)?;
         conn.pragma_update(None, "query_only", "ON")?;
+        // Every page read is decrypted and authenticated: keep the hot ones in memory.
+        conn.pragma_update(None, "cache_size", -65536)?;
         Ok(Store {
             conn,
             path: path.to_path_buf(),
