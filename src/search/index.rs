@@ -17,7 +17,7 @@ CREATE TABLE _persons(
     dossier TEXT, archived INTEGER, surname TEXT, other_surnames TEXT, first_names TEXT,
     birth INTEGER, birth_text TEXT, sex TEXT, nir TEXT, nir_key TEXT, nir_ok INTEGER,
     link_dossier TEXT, link_application TEXT, surname_compact TEXT);
-CREATE TABLE _person_keys(key TEXT, kind INTEGER, person INTEGER);
+CREATE TABLE _person_keys(key TEXT, kind INTEGER, person INTEGER, PRIMARY KEY(key, kind, person)) WITHOUT ROWID;
 CREATE TABLE _links(a INTEGER, b INTEGER, evidence TEXT, confidence INTEGER);
 ";
 
@@ -125,8 +125,18 @@ pub fn build(
            link_application, surname_compact)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
     )?;
+    // Keys go to a table ordered by key: inserted in sorted batches, they need no index build
+    // (whose sort would hold every key in memory).
     let mut insert_key =
-        conn.prepare("INSERT INTO _person_keys(key, kind, person) VALUES (?1, ?2, ?3)")?;
+        conn.prepare("INSERT OR IGNORE INTO _person_keys(key, kind, person) VALUES (?1, ?2, ?3)")?;
+    let mut pending: Vec<(String, i64, i64)> = Vec::new();
+    let mut flush = |pending: &mut Vec<(String, i64, i64)>| -> Result<(), StoreError> {
+        pending.sort();
+        for (k, kd, p) in pending.drain(..) {
+            insert_key.execute(params![k, kd, p])?;
+        }
+        Ok(())
+    };
     let mut count = 0u64;
     for s in sources {
         let sql_name = format!("{application}__{}", s.table);
@@ -246,12 +256,14 @@ pub fn build(
             }
             keys.sort();
             keys.dedup();
-            for (k, kd) in keys {
-                insert_key.execute(params![k, kd, person])?;
+            pending.extend(keys.into_iter().map(|(k, kd)| (k, kd, person)));
+            if pending.len() >= 400_000 {
+                flush(&mut pending)?;
             }
             count += 1;
         }
     }
+    flush(&mut pending)?;
     Ok(count)
 }
 
@@ -272,8 +284,7 @@ fn r_nir15(v: &Option<String>) -> Option<(String, Option<String>)> {
 /// delivery of the store (call after `build`).
 pub fn finish(conn: &Connection) -> Result<(), StoreError> {
     conn.execute_batch(
-        "CREATE INDEX IF NOT EXISTS _person_keys_key ON _person_keys(key, kind, person);
-         CREATE INDEX IF NOT EXISTS _persons_dossier ON _persons(dossier);
+        "CREATE INDEX IF NOT EXISTS _persons_dossier ON _persons(dossier);
          CREATE INDEX IF NOT EXISTS _persons_link ON _persons(link_dossier);
          CREATE INDEX IF NOT EXISTS _persons_nir ON _persons(nir);
          CREATE INDEX IF NOT EXISTS _persons_birth ON _persons(birth);
