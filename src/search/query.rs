@@ -10,6 +10,7 @@ use super::normalize::{compact, edit_distance, fold, significant};
 use super::phonetic::soundex2;
 use crate::store::{Store, StoreError};
 use std::collections::HashMap;
+use std::rc::Rc;
 
 /// How well a word matched.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -148,15 +149,23 @@ fn candidates(
     token: &str,
     words_cache: &mut Option<Vec<(String, i64)>>,
     fuzzy: bool,
-) -> Result<HashMap<i64, (Level, String)>, StoreError> {
+) -> Result<HashMap<i64, (Level, Rc<str>)>, StoreError> {
     let conn = store.connection();
-    let mut found: HashMap<i64, (Level, String)> = HashMap::new();
-    let mut add = |person: i64, level: Level, what: String| {
-        let e = found.entry(person).or_insert((level, what.clone()));
-        if level > e.0 {
-            *e = (level, what);
-        }
-    };
+    let mut found: HashMap<i64, (Level, Rc<str>)> = HashMap::new();
+    // Reasons are shared by every person a key finds: one string per reason.
+    let mut reasons: HashMap<String, Rc<str>> = HashMap::new();
+    let mut add =
+        |person: i64, level: Level, what: &dyn Fn() -> String, key: (&str, i64, Level)| {
+            let better = found.get(&person).is_none_or(|e| level > e.0);
+            if better {
+                let id = format!("{}\u{1f}{}\u{1f}{:?}", key.0, key.1, key.2);
+                let r = reasons
+                    .entry(id)
+                    .or_insert_with(|| Rc::from(what()))
+                    .clone();
+                found.insert(person, (level, r));
+            }
+        };
     let kind_label = |k: i64| {
         if k == kind::FIRST_NAME || k == kind::FIRST_NAME_PHONETIC {
             "prénom"
@@ -174,7 +183,12 @@ fn candidates(
     for k in &exact_keys {
         for r in st.query_map([k], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))? {
             let (p, kd) = r?;
-            add(p, Level::Exact, format!("{} {k}", kind_label(kd)));
+            add(
+                p,
+                Level::Exact,
+                &|| format!("{} {k}", kind_label(kd)),
+                (k, kd, Level::Exact),
+            );
         }
     }
     if c.len() >= 3 {
@@ -189,7 +203,12 @@ fn candidates(
             ))
         })? {
             let (p, kd, key) = r?;
-            add(p, Level::Prefix, format!("{} {key}", kind_label(kd)));
+            add(
+                p,
+                Level::Prefix,
+                &|| format!("{} {key}", kind_label(kd)),
+                (&key, kd, Level::Prefix),
+            );
         }
     }
     for w in &sig {
@@ -204,7 +223,8 @@ fn candidates(
             add(
                 p,
                 Level::Phonetic,
-                format!("{} prononcé comme {w}", kind_label(kd)),
+                &|| format!("{} prononcé comme {w}", kind_label(kd)),
+                (w, kd, Level::Phonetic),
             );
         }
     }
@@ -233,7 +253,12 @@ fn candidates(
             for r in st.query_map([&w], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))? {
                 let (p, k2) = r?;
                 if k2 == kd {
-                    add(p, Level::Fuzzy, format!("{} {w}", kind_label(kd)));
+                    add(
+                        p,
+                        Level::Fuzzy,
+                        &|| format!("{} {w}", kind_label(kd)),
+                        (&w, kd, Level::Fuzzy),
+                    );
                 }
             }
         }
@@ -336,7 +361,7 @@ fn search_with(
         }
     }
     if !q.names.is_empty() {
-        let mut per_token: Vec<HashMap<i64, (Level, String)>> = Vec::new();
+        let mut per_token: Vec<HashMap<i64, (Level, Rc<str>)>> = Vec::new();
         for t in &q.names {
             per_token.push(candidates(store, t, cache, false)?);
         }
@@ -428,15 +453,36 @@ fn search_with(
     // Date filters.
     let has_filter =
         q.year.is_some() || q.date.is_some() || q.month_year.is_some() || q.day_month.is_some();
+    // With a year, a month or a date, the people born then, through the birth date index, rather
+    // than one look-up per candidate.
+    let range = if let Some(d) = q.date {
+        Some((d, d))
+    } else if let Some((m, y)) = q.month_year {
+        Some((y * 10_000 + m * 100, y * 10_000 + m * 100 + 99))
+    } else {
+        q.year.map(|y| (y * 10_000, y * 10_000 + 9999))
+    };
+    let born_in_range: Option<HashMap<i64, i64>> = match range {
+        Some((lo, hi)) if scored.len() > 50 => {
+            let mut st = conn
+                .prepare_cached("SELECT id, birth FROM _persons WHERE birth BETWEEN ?1 AND ?2")?;
+            let rows =
+                st.query_map([lo, hi], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))?;
+            Some(rows.collect::<Result<_, _>>()?)
+        }
+        _ => None,
+    };
     let mut hits = Vec::new();
     let mut order: Vec<(i64, Score)> = scored.into_iter().collect();
     order.sort_by(|a, b| (b.1.0, b.1.1).cmp(&(a.1.0, a.1.1)).then(a.0.cmp(&b.0)));
     for (p, (level, _, mut why)) in order {
         if has_filter {
-            let birth: Option<i64> =
-                conn.query_row("SELECT birth FROM _persons WHERE id = ?1", [p], |r| {
+            let birth = match &born_in_range {
+                Some(set) => set.get(&p).copied(),
+                None => conn.query_row("SELECT birth FROM _persons WHERE id = ?1", [p], |r| {
                     r.get(0)
-                })?;
+                })?,
+            };
             let Some(b) = birth else { continue };
             let (y, m, d) = (b / 10_000, b / 100 % 100, b % 100);
             let ok = q.year.is_none_or(|v| v == y)
