@@ -457,3 +457,205 @@ fn the_medical_part_only_when_asked_for() {
         .unwrap();
     assert!(f.meaning.as_deref().is_some_and(|m| !m.is_empty()), "{f:?}");
 }
+
+mod browse {
+    use super::open;
+    use reprise::browse::{Filter, PageRequest, Start, follow, page, referenced_by};
+    use reprise::search::normalize::fold;
+
+    fn req(table: &str) -> PageRequest {
+        PageRequest {
+            table: table.into(),
+            sort: None,
+            filters: Vec::new(),
+            start: Start::Position(1),
+            limit: 50,
+        }
+    }
+
+    #[test]
+    fn pages_at_any_depth_and_in_sort_order() {
+        let store = open();
+        let p = page(
+            &store,
+            &PageRequest {
+                start: Start::Position(1000),
+                ..req("ITAC_DEMANDE")
+            },
+        )
+        .unwrap();
+        assert_eq!(p.rows[0].0, 1000);
+        assert_eq!(p.rows.len(), 50);
+        let next = page(
+            &store,
+            &PageRequest {
+                start: p.next.clone().unwrap(),
+                ..req("ITAC_DEMANDE")
+            },
+        )
+        .unwrap();
+        assert_eq!(next.rows[0].0, 1050);
+        // Sorted by birth date, descending: two pages by keyset equal one page of twice the size.
+        let sorted = PageRequest {
+            sort: Some(("DATE_NAISSANCE".into(), true)),
+            ..req("ITAC_DOSSIER")
+        };
+        let one = page(&store, &sorted).unwrap();
+        let two = page(
+            &store,
+            &PageRequest {
+                start: one.next.clone().unwrap(),
+                ..sorted.clone()
+            },
+        )
+        .unwrap();
+        let both = page(
+            &store,
+            &PageRequest {
+                limit: 100,
+                ..sorted.clone()
+            },
+        )
+        .unwrap();
+        let ids: Vec<i64> = one.rows.iter().chain(&two.rows).map(|r| r.0).collect();
+        assert_eq!(ids, both.rows.iter().map(|r| r.0).collect::<Vec<_>>());
+        let i = one
+            .columns
+            .iter()
+            .position(|c| c.name == "DATE_NAISSANCE")
+            .unwrap();
+        let key = |s: &str| {
+            s.get(6..10).unwrap_or("").to_string()
+                + s.get(3..5).unwrap_or("")
+                + s.get(0..2).unwrap_or("")
+        };
+        // Real dates in descending order (dates kept as delivered, impossible ones, sort apart).
+        let dates: Vec<String> = both
+            .rows
+            .iter()
+            .filter(|r| chrono::NaiveDate::parse_from_str(&r.1[i], "%d/%m/%Y").is_ok())
+            .map(|r| key(&r.1[i]))
+            .collect();
+        assert!(
+            dates.len() > 50 && dates.windows(2).all(|w| w[0] >= w[1]),
+            "descending dates"
+        );
+    }
+
+    #[test]
+    fn filters_ignore_accents_and_case() {
+        let store = open();
+        let p = page(
+            &store,
+            &PageRequest {
+                filters: vec![Filter::Contains("NOM_NAISSANCE".into(), "lefevre".into())],
+                limit: 500,
+                ..req("ITAC_DOSSIER")
+            },
+        )
+        .unwrap();
+        let i = p
+            .columns
+            .iter()
+            .position(|c| c.name == "NOM_NAISSANCE")
+            .unwrap();
+        assert!(!p.rows.is_empty());
+        assert!(p.rows.iter().all(|r| fold(&r.1[i]).contains("LEFEVRE")));
+        assert!(
+            p.rows.iter().any(|r| r.1[i].contains('È'))
+                || p.rows.iter().any(|r| r.1[i] == "LEFEVRE")
+        );
+        let range = page(
+            &store,
+            &PageRequest {
+                filters: vec![Filter::Range(
+                    "DATE_NAISSANCE".into(),
+                    Some("01/01/1980".into()),
+                    Some("31/12/1980".into()),
+                )],
+                limit: 500,
+                ..req("ITAC_DOSSIER")
+            },
+        )
+        .unwrap();
+        let d = range
+            .columns
+            .iter()
+            .position(|c| c.name == "DATE_NAISSANCE")
+            .unwrap();
+        assert!(!range.rows.is_empty() && range.rows.iter().all(|r| r.1[d].ends_with("/1980")));
+        let eq = page(
+            &store,
+            &PageRequest {
+                filters: vec![Filter::Equals("CODE_TYPE_DEMANDE".into(), "07".into())],
+                limit: 20,
+                ..req("ITAC_DEMANDE")
+            },
+        )
+        .unwrap();
+        let c = eq
+            .columns
+            .iter()
+            .position(|c| c.name == "CODE_TYPE_DEMANDE")
+            .unwrap();
+        assert!(eq.rows.iter().all(|r| r.1[c] == "07"));
+    }
+
+    #[test]
+    fn references_are_followed_both_ways() {
+        let store = open();
+        let p = page(
+            &store,
+            &PageRequest {
+                start: Start::Position(10),
+                limit: 1,
+                ..req("ITAC_DEMANDE")
+            },
+        )
+        .unwrap();
+        let i = p
+            .columns
+            .iter()
+            .position(|c| c.name == "NUM_DOSSIER")
+            .unwrap();
+        let dossier = p.rows[0].1[i].clone();
+        let (t, record) = follow(&store, "ITAC_DEMANDE", "NUM_DOSSIER", &dossier)
+            .unwrap()
+            .expect("target row");
+        assert_eq!(t.name, "ITAC_DOSSIER");
+        let target = page(
+            &store,
+            &PageRequest {
+                start: Start::Position(record),
+                limit: 1,
+                ..req("ITAC_DOSSIER")
+            },
+        )
+        .unwrap();
+        assert_eq!(target.rows[0].1[0], dossier);
+        let (code_table, _) = follow(&store, "ITAC_DEMANDE", "CODE_TYPE_DEMANDE", "07")
+            .unwrap()
+            .unwrap();
+        assert_eq!(code_table.name, "R_TYPE_DEMANDE");
+        let by = referenced_by(&store, "ITAC_DOSSIER", record).unwrap();
+        let demandes = by
+            .iter()
+            .find(|(t, c, _, _)| t.name == "ITAC_DEMANDE" && c == "NUM_DOSSIER")
+            .expect("demandes");
+        let n: i64 = store
+            .connection()
+            .query_row(
+                "SELECT count(*) FROM ITAC__ITAC_DEMANDE WHERE NUM_DOSSIER = ?1",
+                [&dossier],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(demandes.2, n);
+        // An orphan reference leads nowhere.
+        assert!(
+            follow(&store, "ITAC_DEMANDE", "NUM_DOSSIER", "0000000000")
+                .unwrap()
+                .is_none()
+        );
+    }
+}

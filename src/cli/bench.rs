@@ -183,6 +183,34 @@ pub fn run(args: BenchArgs) -> u8 {
         percentile(&mut all, 0.5),
         percentile(&mut all, 0.99)
     );
+    // A page of rows deep in the largest table.
+    if let Ok(tables) = store.tables()
+        && let Some(big) = tables.iter().max_by_key(|t| t.rows)
+    {
+        let depth = big.rows.min(2_000_000).saturating_sub(100).max(1);
+        let mut times = Vec::new();
+        for k in 0..50 {
+            let t = Instant::now();
+            let req = crate::browse::PageRequest {
+                table: format!("{}.{}", big.application, big.name),
+                sort: None,
+                filters: Vec::new(),
+                start: crate::browse::Start::Position(depth - k),
+                limit: 50,
+            };
+            if let Err(e) = crate::browse::page(&store, &req) {
+                return fail(e, exit::STORE);
+            }
+            times.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        println!(
+            "page de 50 lignes à la profondeur {depth} de {} ({} lignes) : p50 {:.3} ms, max {:.3} ms",
+            big.name,
+            big.rows,
+            percentile(&mut times, 0.5),
+            percentile(&mut times, 1.0)
+        );
+    }
     let profiles = Profile::embedded();
     let mut times = Vec::new();
     for p in people.iter().take(300) {

@@ -132,6 +132,23 @@ impl Store {
         conn.pragma_update(None, "query_only", "ON")?;
         // Every page read is decrypted and authenticated: keep the hot ones in memory.
         conn.pragma_update(None, "cache_size", -65536)?;
+        // Accent- and case-insensitive comparisons of the browser's filters.
+        conn.create_scalar_function(
+            "reprise_fold",
+            1,
+            rusqlite::functions::FunctionFlags::SQLITE_UTF8
+                | rusqlite::functions::FunctionFlags::SQLITE_DETERMINISTIC,
+            |ctx| {
+                Ok(match ctx.get_raw(0) {
+                    rusqlite::types::ValueRef::Text(t) => {
+                        Some(crate::search::normalize::fold(&String::from_utf8_lossy(t)))
+                    }
+                    rusqlite::types::ValueRef::Integer(i) => Some(i.to_string()),
+                    rusqlite::types::ValueRef::Real(f) => Some(f.to_string()),
+                    _ => None,
+                })
+            },
+        )?;
         Ok(Store {
             conn,
             path: path.to_path_buf(),

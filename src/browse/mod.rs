@@ -1,0 +1,395 @@
+//! Table queries for the browser: pages of rows at any depth by keyset paging (never OFFSET),
+//! sorted by a column, filtered per column (contains, equals, range; accents and case ignored),
+//! a reference followed to its target row, and the rows that refer to a row.
+//! The record number is the rowid, so "the rows from position N" is a key look-up.
+
+use crate::format::descriptif::ColumnType;
+use crate::reception::value::{self, TextForm, Value, render};
+use crate::search::normalize::fold;
+use crate::store::{Store, StoreError, StoredColumn, StoredTable, sql_ident};
+use rusqlite::types::ValueRef;
+
+/// A filter on one column.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Filter {
+    /// The text holds this, accents and case ignored.
+    Contains(String, String),
+    /// Equal to this (a date `JJ/MM/AAAA`, a number, or a text, accents, case and trailing
+    /// blanks ignored).
+    Equals(String, String),
+    /// Between these bounds (either may be empty), on the typed value.
+    Range(String, Option<String>, Option<String>),
+}
+
+/// Where a page starts.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Start {
+    /// From the n-th row of the file (1 = the first), in delivery order.
+    Position(i64),
+    /// After this row, in the page's sort order (keyset paging).
+    After {
+        sort_value: Option<SqlValue>,
+        rowid: i64,
+    },
+}
+
+/// A value as SQLite holds it, for keyset cursors.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SqlValue {
+    Null,
+    Int(i64),
+    Real(f64),
+    Text(String),
+}
+
+impl rusqlite::ToSql for SqlValue {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::ToSqlOutput::Borrowed;
+        Ok(Borrowed(match self {
+            SqlValue::Null => ValueRef::Null,
+            SqlValue::Int(i) => ValueRef::Integer(*i),
+            SqlValue::Real(f) => ValueRef::Real(*f),
+            SqlValue::Text(t) => ValueRef::Text(t.as_bytes()),
+        }))
+    }
+}
+
+fn sql_value(v: ValueRef<'_>) -> SqlValue {
+    match v {
+        ValueRef::Null => SqlValue::Null,
+        ValueRef::Integer(i) => SqlValue::Int(i),
+        ValueRef::Real(f) => SqlValue::Real(f),
+        ValueRef::Text(t) | ValueRef::Blob(t) => {
+            SqlValue::Text(String::from_utf8_lossy(t).into_owned())
+        }
+    }
+}
+
+/// A page request.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PageRequest {
+    pub table: String,
+    /// Column and descending order; None: delivery order.
+    pub sort: Option<(String, bool)>,
+    pub filters: Vec<Filter>,
+    pub start: Start,
+    pub limit: usize,
+}
+
+/// A page of rows, as delivered text.
+#[derive(Clone, Debug)]
+pub struct Page {
+    pub table: StoredTable,
+    pub columns: Vec<StoredColumn>,
+    /// (record number, values)
+    pub rows: Vec<(i64, Vec<String>)>,
+    /// Where the next page starts, if there is more.
+    pub next: Option<Start>,
+}
+
+fn form_of(store: &Store, t: &StoredTable) -> Result<TextForm, StoreError> {
+    let (iso, decimal): (bool, String) = store.connection().query_row(
+        "SELECT iso_dates, decimal FROM _tables WHERE id = ?1",
+        [t.id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    Ok(TextForm {
+        decimal: decimal.chars().next().unwrap_or(','),
+        iso_dates: iso,
+    })
+}
+
+/// A typed value for comparisons on a column: a date as `AAAAMMJJ`, a number, else text.
+fn typed(c: &StoredColumn, form: TextForm, text: &str) -> SqlValue {
+    match c.ty {
+        ColumnType::Date => value::parse_date(text.trim(), form)
+            .map(SqlValue::Int)
+            .unwrap_or_else(|| SqlValue::Text(text.to_string())),
+        ColumnType::Number => match value::parse_number(text.trim(), form.decimal, &mut None) {
+            Some(Value::Int(i)) => SqlValue::Int(i),
+            Some(Value::Real(f)) => SqlValue::Real(f),
+            _ => SqlValue::Text(text.to_string()),
+        },
+        _ => SqlValue::Text(text.to_string()),
+    }
+}
+
+fn column<'a>(columns: &'a [StoredColumn], name: &str) -> Result<&'a StoredColumn, StoreError> {
+    columns
+        .iter()
+        .find(|c| c.name == name)
+        .ok_or_else(|| StoreError::UnknownTable(format!("colonne {name}")))
+}
+
+/// One page of a table.
+pub fn page(store: &Store, req: &PageRequest) -> Result<Page, StoreError> {
+    let table = store.table(&req.table)?;
+    let columns = store.columns(table.id)?;
+    let form = form_of(store, &table)?;
+    let mut wheres: Vec<String> = Vec::new();
+    let mut params: Vec<SqlValue> = Vec::new();
+    for f in &req.filters {
+        match f {
+            Filter::Contains(c, needle) => {
+                column(&columns, c)?;
+                params.push(SqlValue::Text(format!("%{}%", fold(needle).trim())));
+                wheres.push(format!(
+                    "reprise_fold({}) LIKE ?{}",
+                    sql_ident(c),
+                    params.len()
+                ));
+            }
+            Filter::Equals(c, v) => {
+                let col = column(&columns, c)?;
+                match typed(col, form, v) {
+                    SqlValue::Text(t)
+                        if col.ty.is_text()
+                            || !matches!(col.ty, ColumnType::Date | ColumnType::Number) =>
+                    {
+                        params.push(SqlValue::Text(fold(t.trim_end()).trim().to_string()));
+                        wheres.push(format!(
+                            "reprise_fold(rtrim({})) = ?{}",
+                            sql_ident(c),
+                            params.len()
+                        ));
+                    }
+                    other => {
+                        params.push(other);
+                        wheres.push(format!("{} = ?{}", sql_ident(c), params.len()));
+                    }
+                }
+            }
+            Filter::Range(c, lo, hi) => {
+                let col = column(&columns, c)?;
+                if let Some(lo) = lo.as_deref().filter(|s| !s.trim().is_empty()) {
+                    params.push(typed(col, form, lo));
+                    wheres.push(format!("{} >= ?{}", sql_ident(c), params.len()));
+                }
+                if let Some(hi) = hi.as_deref().filter(|s| !s.trim().is_empty()) {
+                    params.push(typed(col, form, hi));
+                    wheres.push(format!("{} <= ?{}", sql_ident(c), params.len()));
+                }
+            }
+        }
+    }
+    let (order, sort_col) = match &req.sort {
+        None => ("rowid".to_string(), None),
+        Some((c, desc)) => {
+            column(&columns, c)?;
+            let dir = if *desc { "DESC" } else { "ASC" };
+            (
+                format!("{} {dir}, rowid {dir}", sql_ident(c)),
+                Some((c.clone(), *desc)),
+            )
+        }
+    };
+    match (&req.start, &sort_col) {
+        (Start::Position(n), None) => {
+            params.push(SqlValue::Int(n - 1));
+            wheres.push(format!("rowid > ?{}", params.len()));
+        }
+        (Start::Position(_), Some(_)) => {}
+        (Start::After { rowid, .. }, None) => {
+            params.push(SqlValue::Int(*rowid));
+            wheres.push(format!("rowid > ?{}", params.len()));
+        }
+        (Start::After { sort_value, rowid }, Some((c, desc))) => {
+            params.push(sort_value.clone().unwrap_or(SqlValue::Null));
+            let a = params.len();
+            params.push(SqlValue::Int(*rowid));
+            let b = params.len();
+            let op = if *desc { "<" } else { ">" };
+            wheres.push(format!("({}, rowid) {op} (?{a}, ?{b})", sql_ident(c)));
+        }
+    }
+    let cols: Vec<String> = columns.iter().map(|c| sql_ident(&c.name)).collect();
+    let sort_expr = sort_col
+        .as_ref()
+        .map_or("NULL".to_string(), |(c, _)| sql_ident(c));
+    let sql = format!(
+        "SELECT rowid, {sort_expr}, {} FROM {} {} ORDER BY {order} LIMIT {}",
+        cols.join(", "),
+        sql_ident(&table.sql_name),
+        if wheres.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", wheres.join(" AND "))
+        },
+        req.limit + 1
+    );
+    let mut st = store.connection().prepare(&sql)?;
+    let p: Vec<&dyn rusqlite::ToSql> = params.iter().map(|v| v as &dyn rusqlite::ToSql).collect();
+    let mut rows = st.query(p.as_slice())?;
+    let mut out = Vec::new();
+    let mut last: Option<(SqlValue, i64)> = None;
+    let mut more = false;
+    while let Some(r) = rows.next()? {
+        if out.len() == req.limit {
+            more = true;
+            break;
+        }
+        let rowid: i64 = r.get(0)?;
+        let mut texts = Vec::with_capacity(columns.len());
+        for (i, c) in columns.iter().enumerate() {
+            let v = match r.get_ref(2 + i)? {
+                ValueRef::Null => Value::Null,
+                ValueRef::Integer(x) => Value::Int(x),
+                ValueRef::Real(x) => Value::Real(x),
+                ValueRef::Text(t) | ValueRef::Blob(t) => {
+                    Value::Text(String::from_utf8_lossy(t).into_owned())
+                }
+            };
+            let mut s = String::new();
+            render(c.ty, &v, form, c.leading_zero, &mut s);
+            texts.push(s);
+        }
+        last = Some((sql_value(r.get_ref(1)?), rowid));
+        out.push((rowid, texts));
+    }
+    let next = if more {
+        last.map(|(v, rowid)| Start::After {
+            sort_value: sort_col.as_ref().map(|_| v),
+            rowid,
+        })
+    } else {
+        None
+    };
+    Ok(Page {
+        table,
+        columns,
+        rows: out,
+        next,
+    })
+}
+
+/// The row a reference points to: (table, record number), if it exists.
+pub fn follow(
+    store: &Store,
+    table: &str,
+    column: &str,
+    text: &str,
+) -> Result<Option<(StoredTable, i64)>, StoreError> {
+    let t = store.table(table)?;
+    let columns = store.columns(t.id)?;
+    let c = column_ref(&columns, column)?;
+    let Some((target, target_col)) = c.reference.as_ref().and_then(|r| r.split_once('.')) else {
+        return Ok(None);
+    };
+    let app_target = format!("{}.{target}", t.application);
+    let tt = store.table(&app_target)?;
+    let tcols = store.columns(tt.id)?;
+    let tc = column_ref(&tcols, target_col)?;
+    let form = form_of(store, &tt)?;
+    let v = typed(tc, form, text.trim_end());
+    let found: Option<i64> = store
+        .connection()
+        .query_row(
+            &format!(
+                "SELECT rowid FROM {} WHERE {} LIMIT 1",
+                sql_ident(&tt.sql_name),
+                equal_sql(target_col, &v)
+            ),
+            rusqlite::params_from_iter(equal_params(&v)),
+            |r| r.get(0),
+        )
+        .ok();
+    Ok(found.map(|r| (tt, r)))
+}
+
+fn column_ref<'a>(columns: &'a [StoredColumn], name: &str) -> Result<&'a StoredColumn, StoreError> {
+    column(columns, name)
+}
+
+/// The tables and columns that refer to a row, with how many rows do.
+pub fn referenced_by(
+    store: &Store,
+    table: &str,
+    record: i64,
+) -> Result<Vec<(StoredTable, String, i64, String)>, StoreError> {
+    let t = store.table(table)?;
+    let columns = store.columns(t.id)?;
+    let page = page(
+        store,
+        &PageRequest {
+            table: format!("{}.{}", t.application, t.name),
+            sort: None,
+            filters: Vec::new(),
+            start: Start::Position(record),
+            limit: 1,
+        },
+    )?;
+    let Some((_, texts)) = page.rows.first() else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for other in store
+        .tables()?
+        .into_iter()
+        .filter(|o| o.application == t.application)
+    {
+        for c in store.columns(other.id)? {
+            let Some((target, target_col)) = c.reference.as_ref().and_then(|r| r.split_once('.'))
+            else {
+                continue;
+            };
+            if target != t.name {
+                continue;
+            }
+            let Some(i) = columns.iter().position(|k| k.name == target_col) else {
+                continue;
+            };
+            let value = texts[i].trim_end().to_string();
+            if value.is_empty() {
+                continue;
+            }
+            let n = page_count(store, &other, &c, &value)?;
+            if n > 0 {
+                out.push((other.clone(), c.name.clone(), n, value));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn page_count(
+    store: &Store,
+    t: &StoredTable,
+    c: &StoredColumn,
+    value: &str,
+) -> Result<i64, StoreError> {
+    let form = form_of(store, t)?;
+    let v = typed(c, form, value);
+    let sql = format!(
+        "SELECT count(*) FROM {} WHERE {}",
+        sql_ident(&t.sql_name),
+        equal_sql(&c.name, &v)
+    );
+    Ok(store
+        .connection()
+        .query_row(&sql, rusqlite::params_from_iter(equal_params(&v)), |r| {
+            r.get(0)
+        })?)
+}
+
+/// `column = value` through the column's index: a text value matches itself followed by blanks
+/// (CHAR values compare without their trailing blanks).
+fn equal_sql(column: &str, v: &SqlValue) -> String {
+    let c = sql_ident(column);
+    match v {
+        SqlValue::Text(_) => format!("{c} >= ?1 AND {c} <= ?2 AND rtrim({c}) = ?1"),
+        _ => format!("{c} = ?1"),
+    }
+}
+
+fn equal_params(v: &SqlValue) -> Vec<SqlValue> {
+    match v {
+        SqlValue::Text(t) => {
+            let t = t.trim_end().to_string();
+            vec![
+                SqlValue::Text(t.clone()),
+                SqlValue::Text(format!("{t}{}", " ".repeat(64))),
+            ]
+        }
+        other => vec![other.clone()],
+    }
+}
