@@ -6,7 +6,7 @@
 use crate::format::descriptif::ColumnType;
 use crate::reception::value::{self, TextForm, Value, render};
 use crate::search::normalize::fold;
-use crate::store::{Store, StoreError, StoredColumn, StoredTable, sql_ident};
+use crate::store::{Store, StoreError, StoredColumn, StoredTable, sql_ident, value_from_sql};
 use rusqlite::types::ValueRef;
 
 /// A filter on one column.
@@ -88,15 +88,7 @@ pub struct Page {
 }
 
 fn form_of(store: &Store, t: &StoredTable) -> Result<TextForm, StoreError> {
-    let (iso, decimal): (bool, String) = store.connection().query_row(
-        "SELECT iso_dates, decimal FROM _tables WHERE id = ?1",
-        [t.id],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
-    Ok(TextForm {
-        decimal: decimal.chars().next().unwrap_or(','),
-        iso_dates: iso,
-    })
+    store.text_form(t.id)
 }
 
 /// A typed value for comparisons on a column: a date as `AAAAMMJJ`, a number, else text.
@@ -231,14 +223,7 @@ pub fn page(store: &Store, req: &PageRequest) -> Result<Page, StoreError> {
         let rowid: i64 = r.get(0)?;
         let mut texts = Vec::with_capacity(columns.len());
         for (i, c) in columns.iter().enumerate() {
-            let v = match r.get_ref(2 + i)? {
-                ValueRef::Null => Value::Null,
-                ValueRef::Integer(x) => Value::Int(x),
-                ValueRef::Real(x) => Value::Real(x),
-                ValueRef::Text(t) | ValueRef::Blob(t) => {
-                    Value::Text(String::from_utf8_lossy(t).into_owned())
-                }
-            };
+            let v = value_from_sql(r.get_ref(2 + i)?);
             let mut s = String::new();
             render(c.ty, &v, form, c.leading_zero, &mut s);
             texts.push(s);

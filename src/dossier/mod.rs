@@ -6,9 +6,8 @@
 
 use crate::format::descriptif::ColumnType;
 use crate::profile::Profile;
-use crate::reception::value::{TextForm, Value, render};
-use crate::store::{Store, StoreError, StoredColumn, StoredTable, sql_ident};
-use rusqlite::types::ValueRef;
+use crate::reception::value::{TextForm, render};
+use crate::store::{Store, StoreError, StoredColumn, StoredTable, sql_ident, value_from_sql};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// What a referenced value turned out to be.
@@ -81,30 +80,11 @@ struct TableData {
 }
 
 fn load_table(store: &Store, t: &StoredTable) -> Result<TableData, StoreError> {
-    let (iso, decimal): (bool, String) = store.connection().query_row(
-        "SELECT iso_dates, decimal FROM _tables WHERE id = ?1",
-        [t.id],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
     Ok(TableData {
         table: t.clone(),
         columns: store.columns(t.id)?,
-        form: TextForm {
-            decimal: decimal.chars().next().unwrap_or(','),
-            iso_dates: iso,
-        },
+        form: store.text_form(t.id)?,
     })
-}
-
-fn value_of(v: ValueRef<'_>) -> Value {
-    match v {
-        ValueRef::Null => Value::Null,
-        ValueRef::Integer(i) => Value::Int(i),
-        ValueRef::Real(f) => Value::Real(f),
-        ValueRef::Text(t) | ValueRef::Blob(t) => {
-            Value::Text(String::from_utf8_lossy(t).into_owned())
-        }
-    }
 }
 
 /// Rows of a table whose column equals one of `values` (trailing blanks ignored, as Oracle
@@ -151,7 +131,7 @@ fn rows_where(
                 let mut s = String::new();
                 render(
                     c.ty,
-                    &value_of(r.get_ref(1 + i)?),
+                    &value_from_sql(r.get_ref(1 + i)?),
                     td.form,
                     c.leading_zero,
                     &mut s,

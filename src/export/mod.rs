@@ -2,9 +2,8 @@
 //! its SHA-256 equal to CONTROLE.TXT's), or as CSV in UTF-8 for other software.
 
 use crate::format::{dialect, encoding};
-use crate::reception::value::{TextForm, Value, render};
-use crate::store::{Store, StoreError, StoredColumn, StoredTable};
-use rusqlite::types::ValueRef;
+use crate::reception::value::{TextForm, render};
+use crate::store::{Store, StoreError, StoredColumn, StoredTable, value_from_sql};
 use std::io::Write;
 
 /// Export formats.
@@ -16,16 +15,6 @@ pub enum ExportFormat {
     Csv,
 }
 
-fn value_of(v: ValueRef<'_>) -> Value {
-    match v {
-        ValueRef::Null => Value::Null,
-        ValueRef::Integer(i) => Value::Int(i),
-        ValueRef::Real(f) => Value::Real(f),
-        ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
-        ValueRef::Blob(b) => Value::Text(String::from_utf8_lossy(b).into_owned()),
-    }
-}
-
 struct TableForm {
     table: StoredTable,
     columns: Vec<StoredColumn>,
@@ -35,19 +24,15 @@ struct TableForm {
 }
 
 fn table_form(store: &Store, t: &StoredTable) -> Result<TableForm, StoreError> {
-    let (iso, decimal, shared, delivery_id): (bool, String, bool, i64) =
-        store.connection().query_row(
-            "SELECT iso_dates, decimal, shared_file, delivery_id FROM _tables WHERE id = ?1",
-            [t.id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )?;
+    let (shared, delivery_id): (bool, i64) = store.connection().query_row(
+        "SELECT shared_file, delivery_id FROM _tables WHERE id = ?1",
+        [t.id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
     Ok(TableForm {
         table: t.clone(),
         columns: store.columns(t.id)?,
-        form: TextForm {
-            decimal: decimal.chars().next().unwrap_or(','),
-            iso_dates: iso,
-        },
+        form: store.text_form(t.id)?,
         shared,
         delivery_id,
     })
@@ -80,7 +65,7 @@ fn each_row(
         let raw: Option<Vec<u8>> = r.get(2)?;
         let mut values = Vec::with_capacity(tf.columns.len());
         for (i, c) in tf.columns.iter().enumerate() {
-            let v = value_of(r.get_ref(3 + i)?);
+            let v = value_from_sql(r.get_ref(3 + i)?);
             let mut s = String::new();
             render(c.ty, &v, tf.form, c.leading_zero, &mut s);
             values.push(s);

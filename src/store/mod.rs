@@ -112,6 +112,20 @@ pub struct Store {
     pub path: PathBuf,
 }
 
+/// A stored value back as the reception typed it.
+pub fn value_from_sql(v: rusqlite::types::ValueRef<'_>) -> crate::reception::value::Value {
+    use crate::reception::value::Value;
+    use rusqlite::types::ValueRef;
+    match v {
+        ValueRef::Null => Value::Null,
+        ValueRef::Integer(i) => Value::Int(i),
+        ValueRef::Real(f) => Value::Real(f),
+        ValueRef::Text(t) | ValueRef::Blob(t) => {
+            Value::Text(String::from_utf8_lossy(t).into_owned())
+        }
+    }
+}
+
 /// A quoted SQL identifier.
 pub fn sql_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
@@ -224,6 +238,22 @@ impl Store {
             })?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
+    }
+
+    /// How the values of a table were written (decimal separator, ISO dates for FINESS).
+    pub fn text_form(
+        &self,
+        table_id: i64,
+    ) -> Result<crate::reception::value::TextForm, StoreError> {
+        let (iso, decimal): (bool, String) = self.conn.query_row(
+            "SELECT iso_dates, decimal FROM _tables WHERE id = ?1",
+            [table_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok(crate::reception::value::TextForm {
+            decimal: decimal.chars().next().unwrap_or(','),
+            iso_dates: iso,
+        })
     }
 
     /// Every delivery ever imported, the replaced ones included.
