@@ -885,7 +885,7 @@ fn person(ctx: &Ctx, plan: &Plan, i: u64, next_demande: &mut u64) -> Person {
 pub fn generate(ctx: &Ctx, t: &Tables, e: &mut Emitter) -> io::Result<()> {
     let plan = Plan::new(ctx).map_err(io::Error::other)?;
     let mut row = RowBuf::default();
-    code_rows(ctx, CODES, &t.codes, e, &mut row)?;
+    code_rows(CODES, &t.codes, e, &mut row)?;
     if e.wants(t.agent) {
         for k in 0..plan.agents {
             let a = agent(ctx, k);

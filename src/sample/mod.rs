@@ -221,7 +221,6 @@ impl TableSet {
 
 /// Writes the code tables from an embedded `TABLE;CODE;LIBELLE;DATE_DEBUT;DATE_FIN` list.
 fn code_rows(
-    _ctx: &Ctx,
     codes: &str,
     tables: &[(usize, String)],
     e: &mut emit::Emitter,

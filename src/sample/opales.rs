@@ -896,7 +896,7 @@ fn child(ctx: &Ctx, plan: &Plan, i: u64, next_demande: &mut u64, next_decision: 
 pub fn generate(ctx: &Ctx, t: &Tables, e: &mut Emitter) -> io::Result<()> {
     let plan = Plan::new(ctx).map_err(io::Error::other)?;
     let mut row = RowBuf::default();
-    code_rows(ctx, CODES, &t.codes, e, &mut row)?;
+    code_rows(CODES, &t.codes, e, &mut row)?;
     let person_tables = [
         t.enfant,
         t.responsable,

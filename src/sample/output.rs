@@ -300,8 +300,7 @@ fn controle(stats: &[FileStats]) -> Vec<u8> {
 }
 
 /// Records per table, for the log.
-fn table_counts(model: &AppModel, files: &[FileSpec], per_table: &[u64]) -> Vec<(String, u64)> {
-    let _ = files;
+fn table_counts(model: &AppModel, per_table: &[u64]) -> Vec<(String, u64)> {
     model
         .tables
         .descriptif
@@ -511,7 +510,7 @@ fn write_folder(
         close(out, path)?;
     }
     let mut all = Vec::new();
-    for (s, bytes) in fixed_files(ctx, model, &table_counts(model, specs, &counts)) {
+    for (s, bytes) in fixed_files(ctx, model, &table_counts(model, &counts)) {
         let path = dir.join(format!("{}{suffix}", s.path));
         let mut out = open(&path)?;
         out.write_all(&bytes).map_err(io_err(&path))?;
@@ -602,7 +601,7 @@ fn write_tar(
         let counts = per_table_counts(&e, model.tables.descriptif.tables.len());
         (stats, e.take_defects(), counts)
     };
-    let fixed = fixed_files(ctx, model, &table_counts(model, specs, &counts));
+    let fixed = fixed_files(ctx, model, &table_counts(model, &counts));
     let mut all: Vec<FileStats> = fixed.iter().map(|f| f.0.clone()).collect();
     all.extend(data_stats.iter().cloned());
     let control = controle(&all);
@@ -675,6 +674,5 @@ fn write_tar(
         TarOut::Gz(g) => g.finish().map_err(io_err(path))?,
     };
     finish_encrypted(enc, path)?;
-    let _ = ctx.extraction.year();
     Ok((all, defects))
 }

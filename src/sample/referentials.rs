@@ -476,7 +476,7 @@ impl Ramsese {
         let schools = (0..count)
             .map(|k| {
                 let mut rng = Rng::derive(ctx.seed, &[S_RAMSESE, k, 0]);
-                let (nature, label, _) = NATURES[rng.weighted(&cum)];
+                let (nature, _, _) = NATURES[rng.weighted(&cum)];
                 let mut uai = uai(&ctx.dep, 1000 + k);
                 let wrong_key = rng.chance(0.006) || k == count / 3;
                 if wrong_key {
@@ -501,7 +501,6 @@ impl Ramsese {
                     _ => "Lycée",
                 };
                 let name = format!("{kind} {}", title_case(patronyme));
-                let _ = label;
                 School {
                     uai,
                     patronyme,

@@ -180,14 +180,14 @@ pub fn build(
             let surname = get(1).unwrap_or_default();
             let first = get(2).unwrap_or_default();
             let others: Vec<String> = (0..s.other.len()).filter_map(|i| get(3 + i)).collect();
-            let mut i = fixed;
+            // Optional columns follow the fixed ones in the SELECT, after the rowid: the k-th
+            // present one is at result index `fixed + k` (1-based past the rowid).
+            let mut present_so_far = 0;
             let mut next = |present: bool| {
-                if present {
-                    i += 1;
-                    Some(1 + i - 1)
-                } else {
-                    None
-                }
+                present.then(|| {
+                    present_so_far += 1;
+                    fixed + present_so_far
+                })
             };
             let birth_i = next(s.birth.is_some());
             let sex_i = next(s.sex.is_some());

@@ -219,7 +219,7 @@ pub fn import<'a>(
         }
     };
     closed.map_err(|e| StoreError::Sqlite(e.to_string()))?;
-    let (conn, written) = joined?;
+    let conn = joined?;
     let d = &report.delivery;
     conn.execute(
         "INSERT INTO _deliveries(id, name, application, version, departement, libelle_departement,
@@ -246,7 +246,6 @@ pub fn import<'a>(
             serde_json::to_string(&report).expect("report serializes"),
         ],
     )?;
-    let _ = written;
     // The person index of the new delivery, then the links across applications.
     if let Some(p) = crate::profile::Profile::find(profiles, &application, &d.version) {
         crate::search::index::build(&conn, delivery_id, &application, p)?;

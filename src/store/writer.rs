@@ -175,7 +175,7 @@ impl Loader for StoreLoader {
     }
 }
 
-/// A table as written: its store id and SQL name.
+/// A table being written: its store id and SQL name.
 #[derive(Clone, Debug)]
 pub(crate) struct Written {
     pub id: i64,
@@ -183,8 +183,8 @@ pub(crate) struct Written {
 }
 
 /// Starts the writer thread on `conn` (keyed, schema created, in a transaction).
-/// The writer thread: gives back the connection and the tables it wrote.
-pub(crate) type WriterHandle = JoinHandle<Result<(Connection, Vec<Written>), StoreError>>;
+/// The writer thread: gives back the connection once every table is written and indexed.
+pub(crate) type WriterHandle = JoinHandle<Result<Connection, StoreError>>;
 
 pub(crate) fn spawn(
     conn: Connection,
@@ -199,7 +199,7 @@ pub(crate) fn spawn(
         .spawn(move || {
             let r = write_all(&conn, delivery_id, &application, rx);
             match r {
-                Ok(tables) => Ok((conn, tables)),
+                Ok(()) => Ok(conn),
                 Err(e) => {
                     if let Ok(mut f) = f2.lock() {
                         *f = Some(e.to_string());
@@ -232,9 +232,8 @@ fn write_all(
     delivery_id: i64,
     app: &str,
     rx: Receiver<Msg>,
-) -> Result<Vec<Written>, StoreError> {
+) -> Result<(), StoreError> {
     let mut tables: HashMap<usize, Open<'_>> = HashMap::new();
-    let mut order: Vec<usize> = Vec::new();
     let mut raw_stmt =
         conn.prepare("INSERT INTO _raw(table_id, record, bytes) VALUES (?1, ?2, ?3)")?;
     let mut anomaly_stmt = conn.prepare(
@@ -311,7 +310,6 @@ fn write_all(
                         insert,
                     },
                 );
-                order.push(index);
             }
             Msg::Rows(rows) => {
                 for row in rows {
@@ -391,10 +389,7 @@ fn write_all(
             }
         }
     }
-    Ok(order
-        .into_iter()
-        .filter_map(|i| tables.remove(&i).map(|t| t.written))
-        .collect())
+    Ok(())
 }
 
 /// A column as the index policy sees it.
