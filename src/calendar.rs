@@ -48,6 +48,12 @@ fn easter_opt(year: i32) -> Option<NaiveDate> {
 /// # Panics
 ///
 /// If `year` is outside the range of [`NaiveDate`] (about ±262 000); every year a `NaiveDate`
+/// A date typed as `JJ/MM/AAAA`.
+pub fn parse_fr_date(s: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s.trim(), "%d/%m/%Y")
+        .map_err(|_| format!("« {s} » n'est pas une date JJ/MM/AAAA"))
+}
+
 /// can hold has its Easter.
 pub fn easter_sunday(year: i32) -> NaiveDate {
     easter_opt(year).expect("year within the range of NaiveDate")

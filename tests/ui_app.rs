@@ -1,20 +1,248 @@
-//! The desktop application driven through its accessibility tree (egui_kittest).
+//! The desktop application driven through its accessibility tree (egui_kittest): the welcome
+//! screen, the demonstration from start to a dossier, the medical reveal, the tables (sort,
+//! filter, follow a reference), a wrong passphrase, and a cancelled import.
 
+use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use reprise::ui::RepriseApp;
+use reprise::ui::settings::Dirs;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+fn app(home: &Path) -> Harness<'static, RepriseApp> {
+    let dirs = Dirs::under(home);
+    Harness::builder()
+        .with_size(egui::vec2(1200.0, 800.0))
+        .build_eframe(move |cc| RepriseApp::with_dirs(cc, dirs))
+}
+
+/// Steps the app until `cond` holds (the work runs on other threads).
+fn wait_for(
+    h: &mut Harness<'static, RepriseApp>,
+    what: &str,
+    cond: impl Fn(&Harness<'static, RepriseApp>) -> bool,
+) {
+    let start = Instant::now();
+    loop {
+        h.step();
+        if cond(h) {
+            h.step();
+            return;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "gave up waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn has(h: &Harness<'static, RepriseApp>, text: &str) -> bool {
+    h.query_all_by_label_contains(text).next().is_some()
+}
 
 #[test]
 fn welcome_screen_says_what_the_tool_does() {
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(1100.0, 720.0))
-        .build_eframe(|cc| RepriseApp::new(cc));
-    harness.run();
-    harness.get_by_label("Reprise");
-    assert!(
-        harness
-            .query_by_label_contains("fichiers de reprise ITAC")
-            .is_some()
+    let home = tempfile::tempdir().unwrap();
+    let mut h = app(home.path());
+    h.run();
+    h.get_by_label("Bienvenue dans Reprise");
+    assert!(has(&h, "fichiers de reprise ITAC"));
+    h.get_by_label("Ouvrir la démonstration");
+    h.get_by_label("Réceptionner une livraison…");
+    h.check_accessibility();
+}
+
+#[test]
+fn demonstration_to_dossier_then_tables() {
+    let home = tempfile::tempdir().unwrap();
+    let mut h = app(home.path());
+    h.run();
+    // One click: the bundled deliveries are imported into the demonstration store.
+    h.get_by_label("Ouvrir la démonstration").click();
+    wait_for(&mut h, "the search screen", |h| {
+        has(h, "Rechercher une personne")
+    });
+    // One typed word: results come as you type.
+    let field = h.get_by_role_and_label(
+        Role::TextInput,
+        "Nom, prénom, date de naissance, numéro de dossier ou NIR :",
     );
-    harness.check_accessibility();
+    field.focus();
+    field.type_text("lefevre");
+    wait_for(&mut h, "results", |h| has(h, "personnes trouvées"));
+    assert!(has(&h, "LEFEVRE"), "a LEFEVRE among the results");
+    h.check_accessibility();
+    // Enter opens the first result's dossier.
+    h.key_press(egui::Key::Enter);
+    wait_for(&mut h, "the dossier", |h| has(h, "Chronologie"));
+    assert!(has(&h, "Identité et adresse"));
+    assert!(has(&h, "Données médicales masquées"));
+    assert!(
+        !has(&h, "Type de handicap principal"),
+        "medical column hidden"
+    );
+    h.check_accessibility();
+    // The medical part: a warned, explicit reveal.
+    h.get_by_label("Afficher les données médicales")
+        .click_accesskit();
+    wait_for(&mut h, "the warning", |h| has(h, "secret médical"));
+    h.get_by_label("Je confirme : afficher").click_accesskit();
+    wait_for(&mut h, "the medical data", |h| {
+        has(h, "Données médicales affichées")
+    });
+    assert!(
+        has(&h, "Type de handicap principal"),
+        "medical column shown"
+    );
+    // Tables: open one, sort, filter, follow a reference.
+    h.get_by_label("Tables").click();
+    wait_for(&mut h, "the table list", |h| has(h, "Tables livrées"));
+    h.get_all_by_label_contains("Demandes — ")
+        .next()
+        .unwrap()
+        .click();
+    wait_for(&mut h, "rows", |h| has(h, "Lignes 1"));
+    h.check_accessibility();
+    h.get_by_role_and_label(Role::Button, "DATE_DEMANDE")
+        .click();
+    wait_for(&mut h, "the sort", |h| has(h, "triée par DATE_DEMANDE ↑"));
+    h.get_by_role_and_label(Role::Button, "DATE_DEMANDE ↑")
+        .click();
+    wait_for(&mut h, "the descending sort", |h| {
+        has(h, "triée par DATE_DEMANDE ↓")
+    });
+    let filter = h.get_by_role_and_label(Role::TextInput, "NUM_DOSSIER");
+    filter.focus();
+    filter.type_text("=0597600005");
+    h.key_press(egui::Key::Enter);
+    wait_for(&mut h, "the filter", |h| has(h, "lignes retenues"));
+    assert!(
+        has(&h, "8 lignes retenues"),
+        "the 8 demandes of dossier 0597600005"
+    );
+    // A reference opens its target row in its table.
+    h.get_all_by_role_and_label(Role::Link, "0597600005")
+        .next()
+        .unwrap()
+        .click();
+    wait_for(&mut h, "the referenced row", |h| has(h, "ITAC_DOSSIER — "));
+    assert!(has(&h, "Référencé par"));
+    wait_for(&mut h, "the referencing tables", |h| {
+        has(h, "Demandes (NUM_DOSSIER)")
+    });
+    h.check_accessibility();
+}
+
+#[test]
+fn wrong_passphrase_says_so_in_french_and_the_right_one_opens() {
+    let home = tempfile::tempdir().unwrap();
+    let mut h = app(home.path());
+    h.run();
+    h.get_by_label("Ouvrir la démonstration").click();
+    wait_for(&mut h, "the search screen", |h| {
+        has(h, "Rechercher une personne")
+    });
+    h.get_by_label("Verrouiller").click();
+    wait_for(&mut h, "the unlock screen", |h| has(h, "Ouvrir la base"));
+    assert!(
+        !has(&h, "Rechercher une personne"),
+        "nothing from the store while locked"
+    );
+    let field = h.get_by_role_and_label(Role::PasswordInput, "Phrase de passe de la base");
+    field.focus();
+    field.type_text("pas la bonne phrase");
+    h.get_by_label("Déverrouiller").click();
+    wait_for(&mut h, "the error", |h| {
+        has(h, "Phrase de passe de la base incorrecte")
+    });
+    h.check_accessibility();
+    let field = h.get_by_role_and_label(Role::PasswordInput, "Phrase de passe de la base");
+    field.focus();
+    field.type_text(reprise::ui::DEMO_PASSPHRASE);
+    h.key_press(egui::Key::Enter);
+    wait_for(&mut h, "the search screen", |h| {
+        has(h, "Rechercher une personne")
+    });
+}
+
+fn file_bytes(p: &Path) -> Vec<u8> {
+    std::fs::read(p).unwrap()
+}
+
+#[test]
+fn cancelling_an_import_leaves_the_store_as_it_was() {
+    let home = tempfile::tempdir().unwrap();
+    // A store holding the demonstration.
+    let mut h = app(home.path());
+    h.run();
+    h.get_by_label("Ouvrir la démonstration").click();
+    wait_for(&mut h, "the search screen", |h| {
+        has(h, "Rechercher une personne")
+    });
+    let store = Dirs::under(home.path()).demo_store();
+    let before = file_bytes(&store);
+    // A larger delivery to import into it, cancelled at once.
+    let out = home.path().join("livraison");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_reprise"))
+        .args([
+            "sample",
+            "--app",
+            "OPALES",
+            "--persons",
+            "20000",
+            "--form",
+            "plain",
+            "--seed",
+            "7",
+            "--out",
+        ])
+        .arg(&out)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let delivery = std::fs::read_dir(&out)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.is_dir())
+        .expect("a delivery folder");
+    h.get_by_label("Réceptionner…").click();
+    h.run_steps(2);
+    let set = |h: &Harness<'static, RepriseApp>, label: &str, text: &str| {
+        let f = h.get_by_role_and_label(Role::TextInput, label);
+        f.focus();
+        f.type_text(text);
+    };
+    set(&h, "Livraison (fichier)", &delivery.display().to_string());
+    h.run_steps(2);
+    let store_field = h.get_by_role_and_label(Role::TextInput, "Fichier de la base");
+    store_field.focus();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    store_field.type_text(&store.display().to_string());
+    h.run_steps(2);
+    let pass = h.get_by_role_and_label(Role::PasswordInput, "Phrase de passe de la base");
+    pass.focus();
+    pass.type_text(reprise::ui::DEMO_PASSPHRASE);
+    h.run_steps(2);
+    h.get_by_label("Vérifier et importer").click();
+    h.run_steps(2);
+    // The store holds an OPALES delivery already: confirm its replacement, then cancel.
+    wait_for(&mut h, "the replacement question", |h| {
+        has(h, "La base contient déjà la livraison OPALES")
+    });
+    h.get_by_label("Remplacer").click();
+    wait_for(&mut h, "the import", |h| has(h, "En cours"));
+    h.get_by_label("Annuler").click();
+    wait_for(&mut h, "the cancellation", |h| has(h, "Réception annulée"));
+    h.check_accessibility();
+    assert!(file_bytes(&store) == before, "the store changed");
+    let stray: Vec<_> = std::fs::read_dir(store.parent().unwrap())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("import"))
+        .collect();
+    assert!(stray.is_empty(), "temporary files left: {stray:?}");
 }

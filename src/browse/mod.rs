@@ -378,3 +378,69 @@ fn equal_params(v: &SqlValue) -> Vec<SqlValue> {
         other => vec![other.clone()],
     }
 }
+
+/// Labels of the codes a table's columns refer to: for each column that references a code table
+/// (`R_…`, spec section 3), its codes and their `LIBELLE`. Code tables are small; a larger one
+/// (over `MAX_CODES` rows) is left out rather than loaded.
+pub fn code_labels(
+    store: &Store,
+    table: &str,
+) -> Result<std::collections::HashMap<String, std::collections::HashMap<String, String>>, StoreError>
+{
+    const MAX_CODES: i64 = 20_000;
+    let t = store.table(table)?;
+    let mut out = std::collections::HashMap::new();
+    for c in store.columns(t.id)? {
+        let Some((target, target_col)) = c.reference.as_ref().and_then(|r| r.split_once('.'))
+        else {
+            continue;
+        };
+        if !target.starts_with("R_") {
+            continue;
+        }
+        let Ok(tt) = store.table(&format!("{}.{target}", t.application)) else {
+            continue;
+        };
+        if tt.rows > MAX_CODES {
+            continue;
+        }
+        let tcols = store.columns(tt.id)?;
+        let (Some(ki), Some(li)) = (
+            tcols.iter().position(|k| k.name == target_col),
+            tcols.iter().position(|k| k.name == "LIBELLE"),
+        ) else {
+            continue;
+        };
+        let form = store.text_form(tt.id)?;
+        let sql = format!(
+            "SELECT {}, {} FROM {}",
+            sql_ident(&tcols[ki].name),
+            sql_ident(&tcols[li].name),
+            sql_ident(&tt.sql_name)
+        );
+        let mut st = store.connection().prepare(&sql)?;
+        let mut rows = st.query([])?;
+        let mut labels = std::collections::HashMap::new();
+        while let Some(r) = rows.next()? {
+            let mut code = String::new();
+            render(
+                tcols[ki].ty,
+                &value_from_sql(r.get_ref(0)?),
+                form,
+                tcols[ki].leading_zero,
+                &mut code,
+            );
+            let mut label = String::new();
+            render(
+                tcols[li].ty,
+                &value_from_sql(r.get_ref(1)?),
+                form,
+                false,
+                &mut label,
+            );
+            labels.insert(code.trim_end().to_string(), label.trim_end().to_string());
+        }
+        out.insert(c.name.clone(), labels);
+    }
+    Ok(out)
+}

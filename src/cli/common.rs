@@ -38,10 +38,7 @@ pub struct DeliveryArgs {
     pub profile: Vec<PathBuf>,
 }
 
-pub fn parse_fr_date(s: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(s.trim(), "%d/%m/%Y")
-        .map_err(|_| format!("« {s} » n'est pas une date JJ/MM/AAAA"))
-}
+pub use crate::calendar::parse_fr_date;
 
 pub struct Opened {
     pub delivery: Delivery,

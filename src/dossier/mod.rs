@@ -421,6 +421,16 @@ pub fn assemble(
             fields,
         })
     };
+    // Medical columns left out of the rows also make a hidden medical part.
+    if !with_medical
+        && members.keys().any(|t| {
+            tables
+                .get(t)
+                .is_some_and(|td| td.columns.iter().any(|c| medical_column(t, &c.name)))
+        })
+    {
+        medical_hidden = true;
+    }
     let person = make_row(
         &person_def.table,
         person_record,

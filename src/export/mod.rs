@@ -175,3 +175,52 @@ pub fn export_csv(
     w.flush().map_err(|e| StoreError::Sqlite(e.to_string()))?;
     Ok(n)
 }
+
+/// Writes the rows of a browser view (its sort and filters) as CSV for a spreadsheet: UTF-8 with
+/// a byte order mark (French Excel then reads the accents right), `;`, a header of column names,
+/// values as delivered. Pages through the view by keyset; `cancel` stops between pages.
+pub fn export_view_csv(
+    store: &Store,
+    view: &crate::browse::PageRequest,
+    out: &mut dyn Write,
+    cancel: &std::sync::atomic::AtomicBool,
+    progress: &mut dyn FnMut(u64),
+) -> Result<u64, StoreError> {
+    use crate::browse::{PageRequest, Start, page};
+    let io = |e: std::io::Error| StoreError::Sqlite(e.to_string());
+    out.write_all("\u{feff}".as_bytes()).map_err(io)?;
+    let mut w = csv::WriterBuilder::new()
+        .delimiter(b';')
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(out);
+    let map = |e: csv::Error| StoreError::Sqlite(e.to_string());
+    let mut req = PageRequest {
+        start: Start::Position(1),
+        limit: 2000,
+        ..view.clone()
+    };
+    let mut n = 0u64;
+    let mut header = false;
+    loop {
+        if cancel.load(std::sync::atomic::Ordering::Relaxed) {
+            return Err(StoreError::Cancelled);
+        }
+        let p = page(store, &req)?;
+        if !header {
+            w.write_record(p.columns.iter().map(|c| c.name.as_str()))
+                .map_err(map)?;
+            header = true;
+        }
+        for (_, values) in &p.rows {
+            w.write_record(values).map_err(map)?;
+            n += 1;
+        }
+        progress(n);
+        match p.next {
+            Some(next) => req.start = next,
+            None => break,
+        }
+    }
+    w.flush().map_err(io)?;
+    Ok(n)
+}

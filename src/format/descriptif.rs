@@ -14,6 +14,16 @@ pub enum ColumnType {
 }
 
 impl ColumnType {
+    /// The type in words, for tooltips.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Char => "texte de longueur fixe (CHAR)",
+            Self::Varchar2 => "texte (VARCHAR2)",
+            Self::Number => "nombre (NUMBER)",
+            Self::Date => "date (DATE)",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<Self> {
         match s.trim() {
             "CHAR" => Some(Self::Char),

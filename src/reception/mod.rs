@@ -394,6 +394,7 @@ impl<'a, 'l> Reception<'a, 'l> {
             .map_err(|e| map_read_error(e, &path))?;
         self.progress.files_done += 1;
         self.progress.file = path.clone();
+        self.progress.bytes = self.total.read();
         (self.opts.progress)(&self.progress);
         if path == format::LISEZMOI {
             let l = Lisezmoi::parse(&decode_text(&bytes, encoding_rs::WINDOWS_1252));
@@ -700,6 +701,7 @@ impl<'a, 'l> Reception<'a, 'l> {
             },
         );
         self.progress.files_done += 1;
+        self.progress.bytes = self.total.read();
         (self.opts.progress)(&self.progress);
         Ok(())
     }
@@ -814,6 +816,7 @@ impl<'a, 'l> Reception<'a, 'l> {
                 }
                 self.progress.file = path.to_string();
                 self.progress.records = count;
+                self.progress.bytes = self.total.read();
                 self.progress.bytes_expected = self
                     .controle
                     .as_ref()

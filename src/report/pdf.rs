@@ -24,7 +24,7 @@ use krilla::{Document, SerializeSettings};
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-static REGULAR_TTF: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+pub(crate) static REGULAR_TTF: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 static BOLD_TTF: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-Bold.ttf");
 
 /// Renders the report as a PDF document.

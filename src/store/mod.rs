@@ -48,12 +48,17 @@ pub enum StoreError {
     UnknownTable(String),
     #[error("écriture impossible dans « {path} » : {message}")]
     Write { path: PathBuf, message: String },
+    #[error("opération annulée à la demande")]
+    Cancelled,
     #[error("erreur de la base : {0}")]
     Sqlite(String),
 }
 
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
+        if e.sqlite_error_code() == Some(rusqlite::ErrorCode::OperationInterrupted) {
+            return StoreError::Cancelled;
+        }
         StoreError::Sqlite(e.to_string())
     }
 }
@@ -144,6 +149,8 @@ impl Store {
         key(&conn, pass)?;
         check_store(&conn, path)?;
         conn.pragma_update(None, "query_only", "ON")?;
+        // Sorts and temporary indexes stay in memory: no decrypted page reaches a temporary file.
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
         // Every page read is decrypted and authenticated: keep the hot ones in memory.
         conn.pragma_update(None, "cache_size", -65536)?;
         // Accent- and case-insensitive comparisons of the browser's filters.
@@ -171,6 +178,11 @@ impl Store {
 
     pub fn connection(&self) -> &Connection {
         &self.conn
+    }
+
+    /// A handle that stops the query running on this store from another thread.
+    pub fn interrupt_handle(&self) -> rusqlite::InterruptHandle {
+        self.conn.get_interrupt_handle()
     }
 
     /// Tables of the active deliveries, application by application.

@@ -1,0 +1,42 @@
+//! Interface language: French by default, English selectable. Each text is written in both
+//! languages where it is used (`lang.t("…", "…")`), so a screen reads as one piece of text.
+//! Messages that come from the library (errors, anomaly labels) are in French.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Lang {
+    #[default]
+    #[serde(rename = "fr")]
+    Fr,
+    #[serde(rename = "en")]
+    En,
+}
+
+impl Lang {
+    /// The text in this language.
+    pub fn t(self, fr: &'static str, en: &'static str) -> &'static str {
+        match self {
+            Lang::Fr => fr,
+            Lang::En => en,
+        }
+    }
+
+    /// A number with the language's thousands separator.
+    pub fn int(self, n: u64) -> String {
+        match self {
+            Lang::Fr => crate::report::fr_int(n),
+            Lang::En => {
+                let s = n.to_string();
+                let mut out = String::new();
+                for (i, c) in s.chars().enumerate() {
+                    if i > 0 && (s.len() - i).is_multiple_of(3) {
+                        out.push(',');
+                    }
+                    out.push(c);
+                }
+                out
+            }
+        }
+    }
+}

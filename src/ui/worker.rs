@@ -1,0 +1,386 @@
+//! The store seen from the interface: two threads that each own a read-only connection, so that
+//! nothing the store does ever runs on the UI thread. The "fast" thread answers searches,
+//! dossiers, references and reports; the "grid" thread answers the table browser, whose sorts
+//! and filters on large tables may take seconds and can be interrupted. Each request carries a
+//! generation: a request older than the latest of its kind is skipped, and its answer would be
+//! dropped by the interface anyway.
+
+use crate::browse::{self, Page, PageRequest};
+use crate::dossier::{self, Dossier};
+use crate::profile::Profile;
+use crate::reception::report::ReceptionReport;
+use crate::search::query::{Hit, Searcher};
+use crate::store::{Store, StoreError, StoredDelivery, StoredTable};
+use age::secrecy::SecretString;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, Mutex};
+
+/// What the interface asks of the store.
+#[derive(Debug)]
+pub enum Request {
+    Search {
+        generation: u64,
+        text: String,
+        limit: usize,
+    },
+    Dossier {
+        generation: u64,
+        application: String,
+        number: String,
+        medical: bool,
+    },
+    Page {
+        generation: u64,
+        req: PageRequest,
+        with_labels: bool,
+    },
+    Follow {
+        table: String,
+        column: String,
+        value: String,
+    },
+    ReferencedBy {
+        generation: u64,
+        table: String,
+        record: i64,
+    },
+    Report {
+        delivery_id: i64,
+    },
+    ExportView {
+        req: PageRequest,
+        path: PathBuf,
+        cancel: Arc<AtomicBool>,
+        progress: Arc<AtomicU64>,
+    },
+}
+
+/// What the store answers.
+pub enum Reply {
+    Opened(Result<Overview, StoreError>),
+    Search {
+        generation: u64,
+        result: Result<Vec<Hit>, StoreError>,
+    },
+    Dossier {
+        generation: u64,
+        result: Result<Option<(Dossier, Option<Hit>)>, StoreError>,
+    },
+    Page {
+        generation: u64,
+        start_position: Option<i64>,
+        result: Result<(Page, Option<CodeLabels>), StoreError>,
+    },
+    Followed(Result<Option<(StoredTable, i64)>, StoreError>),
+    ReferencedBy {
+        generation: u64,
+        result: Result<Vec<(StoredTable, String, i64, String)>, StoreError>,
+    },
+    Report(Result<Option<ReceptionReport>, StoreError>),
+    Exported(Result<(PathBuf, u64), StoreError>),
+}
+
+/// Code labels of a table's columns: column → code → label.
+pub type CodeLabels = HashMap<String, HashMap<String, String>>;
+
+/// What the interface shows once a store is open.
+#[derive(Clone, Debug)]
+pub struct Overview {
+    pub tables: Vec<StoredTable>,
+    pub deliveries: Vec<StoredDelivery>,
+}
+
+/// An open store and its two threads. Dropping it ends the threads (their channels close).
+pub struct Session {
+    pub path: PathBuf,
+    fast: Sender<Request>,
+    grid: Sender<Request>,
+    pub replies: Receiver<Reply>,
+    latest_search: Arc<AtomicU64>,
+    latest_dossier: Arc<AtomicU64>,
+    latest_grid: Arc<AtomicU64>,
+    grid_interrupt: Arc<Mutex<Option<rusqlite::InterruptHandle>>>,
+    pub overview: Option<Overview>,
+}
+
+impl Session {
+    /// Opens the store in the background; `Reply::Opened` says how it went.
+    pub fn open(
+        path: &Path,
+        pass: SecretString,
+        profiles: Vec<Profile>,
+        wake: impl Fn() + Send + Sync + 'static,
+    ) -> Session {
+        let (reply_tx, replies) = channel();
+        let (fast, fast_rx) = channel();
+        let (grid, grid_rx) = channel();
+        let wake: Arc<dyn Fn() + Send + Sync> = Arc::new(wake);
+        let latest_search = Arc::new(AtomicU64::new(0));
+        let latest_dossier = Arc::new(AtomicU64::new(0));
+        let latest_grid = Arc::new(AtomicU64::new(0));
+        let grid_interrupt = Arc::new(Mutex::new(None));
+        {
+            let (path, pass, tx, wake) = (
+                path.to_path_buf(),
+                pass.clone(),
+                reply_tx.clone(),
+                wake.clone(),
+            );
+            let (ls, ld) = (latest_search.clone(), latest_dossier.clone());
+            std::thread::Builder::new()
+                .name("reprise-base".into())
+                .spawn(move || fast_thread(&path, &pass, profiles, fast_rx, tx, wake, ls, ld))
+                .expect("thread");
+        }
+        {
+            let (path, tx, wake) = (path.to_path_buf(), reply_tx, wake);
+            let (lg, gi) = (latest_grid.clone(), grid_interrupt.clone());
+            std::thread::Builder::new()
+                .name("reprise-tables".into())
+                .spawn(move || grid_thread(&path, &pass, grid_rx, tx, wake, lg, gi))
+                .expect("thread");
+        }
+        Session {
+            path: path.to_path_buf(),
+            fast,
+            grid,
+            replies,
+            latest_search,
+            latest_dossier,
+            latest_grid,
+            grid_interrupt,
+            overview: None,
+        }
+    }
+
+    /// Sends a request to the thread that answers it.
+    pub fn send(&self, r: Request) {
+        match &r {
+            Request::Search { generation, .. } => {
+                self.latest_search.store(*generation, Ordering::SeqCst)
+            }
+            Request::Dossier { generation, .. } => {
+                self.latest_dossier.store(*generation, Ordering::SeqCst)
+            }
+            Request::Page { generation, .. } => {
+                self.latest_grid.store(*generation, Ordering::SeqCst);
+                self.interrupt_grid();
+            }
+            _ => {}
+        }
+        let to = match r {
+            Request::Page { .. } | Request::ExportView { .. } => &self.grid,
+            _ => &self.fast,
+        };
+        // A closed channel means the thread ended after a failed opening, already reported.
+        let _ = to.send(r);
+    }
+
+    /// Stops the table query running now, if any.
+    pub fn interrupt_grid(&self) {
+        if let Some(h) = self.grid_interrupt.lock().expect("lock").as_ref() {
+            h.interrupt();
+        }
+    }
+}
+
+fn open_store(path: &Path, pass: &SecretString) -> Result<Store, StoreError> {
+    Store::open(path, pass)
+}
+
+fn overview(store: &Store) -> Result<Overview, StoreError> {
+    Ok(Overview {
+        tables: store.tables()?,
+        deliveries: store.deliveries()?,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn fast_thread(
+    path: &Path,
+    pass: &SecretString,
+    profiles: Vec<Profile>,
+    rx: Receiver<Request>,
+    tx: Sender<Reply>,
+    wake: Arc<dyn Fn() + Send + Sync>,
+    latest_search: Arc<AtomicU64>,
+    latest_dossier: Arc<AtomicU64>,
+) {
+    let store = match open_store(path, pass).and_then(|s| overview(&s).map(|o| (s, o))) {
+        Ok((s, o)) => {
+            let _ = tx.send(Reply::Opened(Ok(o)));
+            wake();
+            s
+        }
+        Err(e) => {
+            let _ = tx.send(Reply::Opened(Err(e)));
+            wake();
+            return;
+        }
+    };
+    let mut searcher = Searcher::new(&store);
+    while let Ok(req) = rx.recv() {
+        let reply = match req {
+            Request::Search {
+                generation,
+                text,
+                limit,
+            } => {
+                if generation < latest_search.load(Ordering::SeqCst) {
+                    continue;
+                }
+                Reply::Search {
+                    generation,
+                    result: searcher.search(&text, limit),
+                }
+            }
+            Request::Dossier {
+                generation,
+                application,
+                number,
+                medical,
+            } => {
+                if generation < latest_dossier.load(Ordering::SeqCst) {
+                    continue;
+                }
+                let result = dossier::assemble(&store, &profiles, &application, &number, medical)
+                    .and_then(|d| match d {
+                        None => Ok(None),
+                        Some(d) => {
+                            // The person's hit gives the linked persons and the NIR's key check.
+                            let hit = searcher.search(&number, 20)?.into_iter().find(|h| {
+                                h.application.eq_ignore_ascii_case(&application)
+                                    && h.dossier.trim() == number.trim()
+                            });
+                            Ok(Some((d, hit)))
+                        }
+                    });
+                Reply::Dossier { generation, result }
+            }
+            Request::Follow {
+                table,
+                column,
+                value,
+            } => Reply::Followed(browse::follow(&store, &table, &column, &value)),
+            Request::ReferencedBy {
+                generation,
+                table,
+                record,
+            } => Reply::ReferencedBy {
+                generation,
+                result: browse::referenced_by(&store, &table, record),
+            },
+            Request::Report { delivery_id } => Reply::Report(
+                store
+                    .report_json(delivery_id)
+                    .map(|j| j.and_then(|j| serde_json::from_str(&j).ok())),
+            ),
+            Request::Page { .. } | Request::ExportView { .. } => continue,
+        };
+        if tx.send(reply).is_err() {
+            return;
+        }
+        wake();
+    }
+}
+
+fn grid_thread(
+    path: &Path,
+    pass: &SecretString,
+    rx: Receiver<Request>,
+    tx: Sender<Reply>,
+    wake: Arc<dyn Fn() + Send + Sync>,
+    latest: Arc<AtomicU64>,
+    interrupt: Arc<Mutex<Option<rusqlite::InterruptHandle>>>,
+) {
+    let Ok(store) = open_store(path, pass) else {
+        // The fast thread reports the failure.
+        return;
+    };
+    *interrupt.lock().expect("lock") = Some(store.interrupt_handle());
+    let mut labels: HashMap<String, CodeLabels> = HashMap::new();
+    while let Ok(req) = rx.recv() {
+        let reply = match req {
+            Request::Page {
+                generation,
+                req,
+                with_labels,
+            } => {
+                if generation < latest.load(Ordering::SeqCst) {
+                    continue;
+                }
+                let start_position = match req.start {
+                    browse::Start::Position(p) => Some(p),
+                    _ => None,
+                };
+                let result = browse::page(&store, &req).and_then(|p| {
+                    if !with_labels {
+                        return Ok((p, None));
+                    }
+                    let l = match labels.get(&req.table) {
+                        Some(l) => l.clone(),
+                        None => {
+                            let l = browse::code_labels(&store, &req.table)?;
+                            labels.insert(req.table.clone(), l.clone());
+                            l
+                        }
+                    };
+                    Ok((p, Some(l)))
+                });
+                if generation < latest.load(Ordering::SeqCst) {
+                    continue;
+                }
+                Reply::Page {
+                    generation,
+                    start_position,
+                    result,
+                }
+            }
+            Request::ExportView {
+                req,
+                path,
+                cancel,
+                progress,
+            } => Reply::Exported(export_view(&store, &req, &path, &cancel, &progress, &*wake)),
+            _ => continue,
+        };
+        if tx.send(reply).is_err() {
+            return;
+        }
+        wake();
+    }
+}
+
+/// Writes the view to a temporary file beside `path`, renamed only when complete.
+fn export_view(
+    store: &Store,
+    req: &PageRequest,
+    path: &Path,
+    cancel: &AtomicBool,
+    progress: &AtomicU64,
+    wake: &(dyn Fn() + Send + Sync),
+) -> Result<(PathBuf, u64), StoreError> {
+    let write_err = |e: std::io::Error| StoreError::Write {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(write_err)?;
+    let n = {
+        let mut out = std::io::BufWriter::new(tmp.as_file_mut());
+        let n = crate::export::export_view_csv(store, req, &mut out, cancel, &mut |n| {
+            progress.store(n, Ordering::Relaxed);
+            wake();
+        })?;
+        std::io::Write::flush(&mut out).map_err(write_err)?;
+        n
+    };
+    tmp.persist(path).map_err(|e| write_err(e.error))?;
+    Ok((path.to_path_buf(), n))
+}
