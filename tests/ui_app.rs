@@ -38,6 +38,17 @@ fn wait_for(
     }
 }
 
+/// The app with the demonstration open on the search screen.
+fn with_demo(home: &Path) -> Harness<'static, RepriseApp> {
+    let mut h = app(home);
+    h.run();
+    h.get_by_label("Ouvrir la démonstration").click();
+    wait_for(&mut h, "the search screen", |h| {
+        has(h, "Rechercher une personne")
+    });
+    h
+}
+
 fn has(h: &Harness<'static, RepriseApp>, text: &str) -> bool {
     h.query_all_by_label_contains(text).next().is_some()
 }
@@ -57,13 +68,8 @@ fn welcome_screen_says_what_the_tool_does() {
 #[test]
 fn demonstration_to_dossier_then_tables() {
     let home = tempfile::tempdir().unwrap();
-    let mut h = app(home.path());
-    h.run();
     // One click: the bundled deliveries are imported into the demonstration store.
-    h.get_by_label("Ouvrir la démonstration").click();
-    wait_for(&mut h, "the search screen", |h| {
-        has(h, "Rechercher une personne")
-    });
+    let mut h = with_demo(home.path());
     // One typed word: results come as you type.
     let field = h.get_by_role_and_label(
         Role::TextInput,
@@ -117,11 +123,8 @@ fn demonstration_to_dossier_then_tables() {
     filter.focus();
     filter.type_text("=0597600005");
     h.key_press(egui::Key::Enter);
-    wait_for(&mut h, "the filter", |h| has(h, "lignes retenues"));
-    assert!(
-        has(&h, "8 lignes retenues"),
-        "the 8 demandes of dossier 0597600005"
-    );
+    // The 8 demandes of dossier 0597600005, in descending date order.
+    wait_for(&mut h, "the filter", |h| has(h, "8 lignes retenues"));
     // A reference opens its target row in its table.
     h.get_all_by_role_and_label(Role::Link, "0597600005")
         .next()
@@ -138,12 +141,7 @@ fn demonstration_to_dossier_then_tables() {
 #[test]
 fn wrong_passphrase_says_so_in_french_and_the_right_one_opens() {
     let home = tempfile::tempdir().unwrap();
-    let mut h = app(home.path());
-    h.run();
-    h.get_by_label("Ouvrir la démonstration").click();
-    wait_for(&mut h, "the search screen", |h| {
-        has(h, "Rechercher une personne")
-    });
+    let mut h = with_demo(home.path());
     h.get_by_label("Verrouiller").click();
     wait_for(&mut h, "the unlock screen", |h| has(h, "Ouvrir la base"));
     assert!(
@@ -175,12 +173,7 @@ fn file_bytes(p: &Path) -> Vec<u8> {
 fn cancelling_an_import_leaves_the_store_as_it_was() {
     let home = tempfile::tempdir().unwrap();
     // A store holding the demonstration.
-    let mut h = app(home.path());
-    h.run();
-    h.get_by_label("Ouvrir la démonstration").click();
-    wait_for(&mut h, "the search screen", |h| {
-        has(h, "Rechercher une personne")
-    });
+    let mut h = with_demo(home.path());
     let store = Dirs::under(home.path()).demo_store();
     let before = file_bytes(&store);
     // A larger delivery to import into it, cancelled at once.
@@ -245,4 +238,72 @@ fn cancelling_an_import_leaves_the_store_as_it_was() {
         .filter(|n| n.contains("import"))
         .collect();
     assert!(stray.is_empty(), "temporary files left: {stray:?}");
+}
+
+#[test]
+fn english_ctrl_f_and_the_idle_lock() {
+    let home = tempfile::tempdir().unwrap();
+    let mut h = with_demo(home.path());
+    h.get_by_label("Réglages").click();
+    wait_for(&mut h, "the settings", |h| has(h, "Taille du texte"));
+    h.get_by_label("English").click();
+    wait_for(&mut h, "English", |h| has(h, "Text size"));
+    h.check_accessibility();
+    // Ctrl+F from any screen: the search, its field focused.
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::F);
+    wait_for(&mut h, "the search", |h| has(h, "Find a person"));
+    h.run_steps(2);
+    assert!(
+        h.get_by_role(Role::TextInput).is_focused(),
+        "the search field has the focus"
+    );
+    // The settings are kept (no personal data in them).
+    let saved = std::fs::read_to_string(home.path().join("reglages/reglages.toml")).unwrap();
+    assert!(saved.contains("lang = \"en\""), "{saved}");
+    // Idle for longer than the delay: the window locks and forgets what it showed.
+    h.state_mut().state.last_input = Instant::now() - Duration::from_secs(11 * 60);
+    h.run_steps(2);
+    assert!(has(&h, "Window locked after 10"));
+    assert!(h.state().state.session.is_none(), "the store is closed");
+    assert!(
+        h.state().state.search.text.is_empty(),
+        "the search is forgotten"
+    );
+}
+
+#[test]
+fn checking_a_delivery_shows_the_verdict_and_saves_the_report() {
+    let home = tempfile::tempdir().unwrap();
+    let mut h = app(home.path());
+    h.run();
+    h.get_by_label("Réceptionner une livraison…").click();
+    h.run_steps(2);
+    let delivery =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data/REPRISE_ITAC_059_20081015.tar.age");
+    let f = h.get_by_role_and_label(Role::TextInput, "Livraison (fichier)");
+    f.focus();
+    f.type_text(&delivery.display().to_string());
+    h.run_steps(1);
+    let p = h.get_by_role_and_label(Role::PasswordInput, "Phrase de passe de la livraison");
+    p.focus();
+    p.type_text(reprise::ui::DEMO_PASSPHRASE);
+    h.run_steps(1);
+    h.get_by_label("Vérifier seulement").click();
+    wait_for(&mut h, "the verdict", |h| has(h, "✔ CONFORME"));
+    assert!(has(&h, "date limite de réponse (15 jours ouvrés)"));
+    assert!(has(&h, "DONNEES/ITAC_DOSSIER.TXT"));
+    h.check_accessibility();
+    let pdf = home.path().join("pv.pdf");
+    let field = h.get_by_role_and_label(Role::TextInput, "Procès-verbal PDF :");
+    field.focus();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    field.type_text(&pdf.display().to_string());
+    h.run_steps(1);
+    h.get_by_label("Enregistrer le procès-verbal (PDF)").click();
+    wait_for(&mut h, "the saved report", |h| {
+        has(h, "Procès-verbal enregistré")
+    });
+    assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF"));
+    // A check writes no store.
+    assert!(!Dirs::under(home.path()).default_store().exists());
 }

@@ -302,7 +302,7 @@ impl Plan {
             || archive_slots.max_per_year() >= SHARED_BASE - ARCHIVE_BASE
             || n / 20 >= super::numbering::SEQ_LIMIT - SHARED_BASE
         {
-            return Err(SampleError::TooManyPersons { max: 600_000 });
+            return Err(SampleError::TooManyPersons { max: 599_999 });
         }
         let etabs = (n / 1000).clamp(40, 400);
         let mut etabs_by_activity: Vec<(&'static str, Vec<u64>)> =

@@ -269,7 +269,7 @@ impl Plan {
             || archive_slots.max_per_year() >= 30_000
             || n / 20 >= 30_000
         {
-            return Err(SampleError::TooManyPersons { max: 600_000 });
+            return Err(SampleError::TooManyPersons { max: 599_999 });
         }
         let finess = Finess::new(ctx, (n / 100).clamp(80, 3000));
         let ramsese = Ramsese::new(ctx, (n * 4 / 300).clamp(100, 4000));

@@ -45,10 +45,18 @@ pub fn show(ui: &mut Ui, state: &mut State, intents: &mut Vec<Intent>) {
                             ui.label(&d.name);
                         });
                         ui.label(&d.extraction);
-                        ui.label(&d.received_on);
-                        ui.label(&d.deadline);
-                        let deadline = NaiveDate::parse_from_str(&d.deadline, "%d/%m/%Y")
-                            .or_else(|_| NaiveDate::parse_from_str(&d.deadline, "%Y-%m-%d"));
+                        let date = |s: &str| {
+                            NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                                .or_else(|_| NaiveDate::parse_from_str(s, "%d/%m/%Y"))
+                        };
+                        let fr = |s: &str| {
+                            date(s)
+                                .map(crate::report::fr_date)
+                                .unwrap_or_else(|_| s.to_string())
+                        };
+                        ui.label(fr(&d.received_on));
+                        ui.label(fr(&d.deadline));
+                        let deadline = date(&d.deadline);
                         match deadline {
                             Ok(dl) if calendar::is_past(today, dl) => {
                                 ui.label(lang.t(

@@ -26,17 +26,7 @@ impl Lang {
     pub fn int(self, n: u64) -> String {
         match self {
             Lang::Fr => crate::report::fr_int(n),
-            Lang::En => {
-                let s = n.to_string();
-                let mut out = String::new();
-                for (i, c) in s.chars().enumerate() {
-                    if i > 0 && (s.len() - i).is_multiple_of(3) {
-                        out.push(',');
-                    }
-                    out.push(c);
-                }
-                out
-            }
+            Lang::En => crate::report::fr_int(n).replace(' ', ","),
         }
     }
 }

@@ -52,6 +52,9 @@ const SEARCH_LIMIT: usize = 50;
 pub struct RepriseApp {
     pub state: State,
     ctx: egui::Context,
+    /// `REPRISE_FRAME_STATS=FILE`: the CPU time of each frame of the tables screen (interface,
+    /// tessellation and painting, as eframe measures it), summed up in FILE every 100 frames.
+    frame_stats: Option<(PathBuf, Vec<f32>)>,
 }
 
 /// The profiles: those in the settings folder (`profils/*.toml`) first, then the embedded ones.
@@ -149,6 +152,8 @@ impl RepriseApp {
         let app = RepriseApp {
             state,
             ctx: cc.egui_ctx.clone(),
+            frame_stats: std::env::var_os("REPRISE_FRAME_STATS")
+                .map(|p| (PathBuf::from(p), Vec::new())),
         };
         app.apply_look();
         app
@@ -394,6 +399,17 @@ impl RepriseApp {
                 if let Some(v) = &mut self.state.tables.view {
                     v.filter_text.iter_mut().for_each(String::clear);
                     v.filters.clear();
+                    self.reload_view();
+                }
+            }
+            Intent::CancelQuery => {
+                if let Some(s) = &self.state.session {
+                    s.interrupt_grid();
+                }
+                if let Some(v) = &mut self.state.tables.view {
+                    v.sort = None;
+                    v.filters.clear();
+                    v.filter_text.iter_mut().for_each(String::clear);
                     self.reload_view();
                 }
             }
@@ -725,6 +741,12 @@ impl RepriseApp {
                     let path = self.state.session.as_ref().map(|s| s.path.clone());
                     if let Some(s) = &mut self.state.session {
                         s.overview = Some(ov);
+                    }
+                    // Receptions go to the store in use, unless it is the demonstration.
+                    if let Some(p) = &path
+                        && *p != self.state.dirs.demo_store()
+                    {
+                        self.state.reception.store = p.display().to_string();
                     }
                     if self.state.settings.last_store != path {
                         self.state.settings.last_store = path;
@@ -1140,8 +1162,45 @@ fn filters_of(columns: &[crate::store::StoredColumn], texts: &[String]) -> Vec<F
     out
 }
 
+impl RepriseApp {
+    fn record_frame(&mut self, frame: &eframe::Frame) {
+        let tables = self.state.screen == Screen::Tables;
+        let Some((path, times)) = &mut self.frame_stats else {
+            return;
+        };
+        let Some(t) = frame.info().cpu_usage.filter(|_| tables) else {
+            return;
+        };
+        times.push(t * 1000.0);
+        if times.len().is_multiple_of(100) {
+            let mut sorted = times.clone();
+            sorted.sort_by(f32::total_cmp);
+            let at = |p: f64| sorted[((sorted.len() as f64 * p) as usize).min(sorted.len() - 1)];
+            let over: Vec<String> = times
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| **t > 16.0)
+                .map(|(i, t)| format!("#{i}:{t:.0}"))
+                .collect();
+            let _ = std::fs::write(
+                path,
+                format!(
+                    "frames {} p50 {:.2} ms p99 {:.2} ms max {:.2} ms; over 16 ms: {} ({})\n",
+                    sorted.len(),
+                    at(0.5),
+                    at(0.99),
+                    sorted[sorted.len() - 1],
+                    over.len(),
+                    over.join(" ")
+                ),
+            );
+        }
+    }
+}
+
 impl eframe::App for RepriseApp {
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+    fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
+        self.record_frame(frame);
         let ctx = ui.ctx().clone();
         self.poll();
         self.global_keys(&ctx);

@@ -167,8 +167,9 @@ pub fn report_view(
             );
             ui.label(
                 RichText::new(format!(
-                    "{} {} — {} {} — {} {}",
+                    "{} ({} {}) — {} {} — {} {}",
                     r.delivery.application,
+                    lang.t("version", "version"),
                     r.delivery.version,
                     lang.t("département", "département"),
                     r.delivery.departement,

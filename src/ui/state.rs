@@ -57,6 +57,8 @@ pub enum Intent {
     SortBy(String),
     ApplyFilters,
     ClearFilters,
+    /// Stops the running sort or filter and goes back to the table in delivery order.
+    CancelQuery,
     FollowReference {
         column: String,
         value: String,

@@ -147,12 +147,12 @@ fn toolbar(ui: &mut Ui, lang: Lang, v: &mut TableView, intents: &mut Vec<Intent>
             if ui
                 .button(lang.t("Annuler", "Cancel"))
                 .on_hover_text(lang.t(
-                    "Arrête le tri ou le filtre en cours",
-                    "Stops the running sort or filter",
+                    "Arrête le tri ou le filtre en cours et revient à l'ordre de livraison",
+                    "Stops the running sort or filter and goes back to delivery order",
                 ))
                 .clicked()
             {
-                intents.push(Intent::ClearFilters);
+                intents.push(Intent::CancelQuery);
             }
             ui.ctx()
                 .request_repaint_after(std::time::Duration::from_millis(100));

@@ -56,9 +56,22 @@ pub fn warning_text(ui: &mut Ui, msg: &str) {
 }
 
 /// A one-line text field with its label; the label names the field for screen readers.
+/// A label in the fixed-width column of a form, left-aligned.
+fn form_label(ui: &mut Ui, label: &str) -> egui::Response {
+    ui.allocate_ui_with_layout(
+        egui::vec2(230.0, 22.0),
+        egui::Layout::left_to_right(egui::Align::Center),
+        |ui| {
+            ui.set_min_width(230.0);
+            ui.label(label)
+        },
+    )
+    .inner
+}
+
 pub fn text_field(ui: &mut Ui, label: &str, value: &mut String, password: bool) -> egui::Response {
     ui.horizontal(|ui| {
-        let l = ui.add_sized([230.0, 20.0], egui::Label::new(label));
+        let l = form_label(ui, label);
         ui.add(
             egui::TextEdit::singleline(value)
                 .password(password)
@@ -79,7 +92,7 @@ pub enum Pick {
 /// A path field with "Parcourir…": the dialog when the desktop offers one, the typed path always.
 pub fn path_field(ui: &mut Ui, lang: Lang, label: &str, value: &mut String, pick: Pick) {
     ui.horizontal(|ui| {
-        let l = ui.add_sized([230.0, 20.0], egui::Label::new(label));
+        let l = form_label(ui, label);
         ui.add(egui::TextEdit::singleline(value).desired_width(420.0))
             .labelled_by(l.id);
         let browse = lang.t("Parcourir…", "Browse…");
