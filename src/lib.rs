@@ -1,6 +1,7 @@
 //! Reprise: reception and offline consultation of the ITAC / OPALES deliveries ("fichiers de
 //! reprise") of the MDPH. See ARCHITECTURE.md for the modules and the data flow.
 
+pub mod audit;
 pub mod browse;
 pub mod calendar;
 pub mod cli;

@@ -185,7 +185,10 @@ fn import_both_applications_then_export_byte_for_byte() {
     assert_eq!(code(&out), 0, "{}", show(&out));
     let listed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(listed.as_array().unwrap().len(), tables.len());
-    assert_eq!(env.files_in_store_dir(), vec!["reprise.db"]);
+    assert_eq!(
+        env.files_in_store_dir(),
+        vec!["reprise.db", "reprise.db.consultations"]
+    );
 }
 
 #[test]
@@ -267,7 +270,10 @@ fn replacement_needs_confirmation_and_keeps_history() {
     );
     drop(store);
     assert_exports_identical(&env, ITAC);
-    assert_eq!(env.files_in_store_dir(), vec!["reprise.db"]);
+    assert_eq!(
+        env.files_in_store_dir(),
+        vec!["reprise.db", "reprise.db.consultations"]
+    );
 }
 
 #[test]
@@ -358,7 +364,10 @@ fn a_cancelled_import_leaves_the_store_as_it_was() {
     let r = import_lib(&env, OPALES, Some(8));
     assert!(r.is_err(), "cancelled");
     assert_eq!(digest(&env.store()), before);
-    assert_eq!(env.files_in_store_dir(), vec!["reprise.db"]);
+    assert_eq!(
+        env.files_in_store_dir(),
+        vec!["reprise.db", "reprise.db.consultations"]
+    );
     // And without a store at all, nothing is left behind.
     let env = Env::new();
     assert!(import_lib(&env, ITAC, Some(6)).is_err());
@@ -397,7 +406,10 @@ fn a_stray_file_from_a_killed_import_is_removed_by_the_next_one() {
     fs::write(&stray, b"partial").unwrap();
     assert_eq!(code(&env.import(OPALES, &[])), 0);
     assert!(!stray.exists());
-    assert_eq!(env.files_in_store_dir(), vec!["reprise.db"]);
+    assert_eq!(
+        env.files_in_store_dir(),
+        vec!["reprise.db", "reprise.db.consultations"]
+    );
 }
 
 #[test]
@@ -425,7 +437,10 @@ fn disk_full_during_an_import_is_a_clear_error_and_the_store_stays() {
         show(&out)
     );
     assert_eq!(digest(&env.store()), before);
-    assert_eq!(env.files_in_store_dir(), vec!["reprise.db"]);
+    assert_eq!(
+        env.files_in_store_dir(),
+        vec!["reprise.db", "reprise.db.consultations"]
+    );
 }
 
 #[test]
@@ -457,7 +472,10 @@ fn a_refused_delivery_writes_nothing() {
         show(&out)
     );
     assert_eq!(digest(&env.store()), before);
-    assert_eq!(env.files_in_store_dir(), vec!["reprise.db"]);
+    assert_eq!(
+        env.files_in_store_dir(),
+        vec!["reprise.db", "reprise.db.consultations"]
+    );
     // Wrong delivery passphrase: exit 3, nothing written.
     fs::write(env.dir.path().join("bad"), "pas-la-bonne\n").unwrap();
     let out = env.run(&[

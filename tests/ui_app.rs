@@ -49,6 +49,19 @@ fn with_demo(home: &Path) -> Harness<'static, RepriseApp> {
     h
 }
 
+/// Searches `text` and opens the first result's dossier.
+fn open_first_dossier(h: &mut Harness<'static, RepriseApp>, text: &str) {
+    let field = h.get_by_role_and_label(
+        Role::TextInput,
+        "Nom, prénom, date de naissance, numéro de dossier ou NIR :",
+    );
+    field.focus();
+    field.type_text(text);
+    wait_for(h, "results", |h| has(h, "personnes trouvées"));
+    h.key_press(egui::Key::Enter);
+    wait_for(h, "the dossier", |h| has(h, "Chronologie"));
+}
+
 fn has(h: &Harness<'static, RepriseApp>, text: &str) -> bool {
     h.query_all_by_label_contains(text).next().is_some()
 }
@@ -306,4 +319,46 @@ fn checking_a_delivery_shows_the_verdict_and_saves_the_report() {
     assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF"));
     // A check writes no store.
     assert!(!Dirs::under(home.path()).default_store().exists());
+}
+
+#[test]
+fn the_journal_lists_what_was_seen_and_verifies() {
+    let home = tempfile::tempdir().unwrap();
+    let mut h = with_demo(home.path());
+    open_first_dossier(&mut h, "lefevre");
+    // A failed unlock, then the right passphrase.
+    h.get_by_label("Verrouiller").click();
+    wait_for(&mut h, "the unlock screen", |h| has(h, "Ouvrir la base"));
+    let p = h.get_by_role_and_label(Role::PasswordInput, "Phrase de passe de la base");
+    p.focus();
+    p.type_text("mauvaise phrase de passe");
+    h.key_press(egui::Key::Enter);
+    wait_for(&mut h, "the error", |h| has(h, "incorrecte"));
+    let p = h.get_by_role_and_label(Role::PasswordInput, "Phrase de passe de la base");
+    p.focus();
+    p.type_text(reprise::ui::DEMO_PASSPHRASE);
+    h.key_press(egui::Key::Enter);
+    wait_for(&mut h, "the search screen", |h| {
+        has(h, "Rechercher une personne")
+    });
+    h.get_by_label("Journal").click();
+    wait_for(&mut h, "the journal", |h| has(h, "Dossier consulté"));
+    assert!(has(&h, "« lefevre »"), "the search text is journaled");
+    assert!(
+        has(&h, "MARCHAND (LEFÈVRE) ANDRÉE"),
+        "the person seen is journaled"
+    );
+    assert!(
+        has(&h, "Échec d'ouverture"),
+        "the failed unlock is journaled"
+    );
+    h.get_by_label("Vérifier le journal").click();
+    wait_for(&mut h, "the verification", |h| has(h, "Journal intact"));
+    h.check_accessibility();
+    // Filter on a person.
+    let f = h.get_by_role_and_label(Role::TextInput, "Personne ou dossier");
+    f.focus();
+    f.type_text("personne-absente");
+    h.key_press(egui::Key::Enter);
+    wait_for(&mut h, "the filtered journal", |h| has(h, "0 entrées"));
 }

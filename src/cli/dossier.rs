@@ -1,6 +1,6 @@
 //! `reprise dossier`: a person's whole dossier, codes turned into words.
 
-use super::store_cmds::{StoreArgs, open_store};
+use super::store_cmds::{StoreArgs, open_journaled};
 use super::{exit, fail};
 use crate::dossier::{self, RefStatus};
 use crate::profile::Profile;
@@ -25,7 +25,7 @@ pub struct DossierArgs {
 }
 
 pub fn run(args: DossierArgs) -> u8 {
-    let store = match open_store(&args.store) {
+    let (store, journaled) = match open_journaled(&args.store) {
         Ok(s) => s,
         Err(c) => return c,
     };
@@ -44,6 +44,20 @@ pub fn run(args: DossierArgs) -> u8 {
         }
         Err(e) => return fail(&e, e.exit_code()),
     };
+    let seen = format!("{} {}", d.application, d.number);
+    if let Err(c) = journaled.record(crate::audit::Action::Dossier, &d.summary, &seen, "") {
+        return c;
+    }
+    if args.medical
+        && let Err(c) = journaled.record(
+            crate::audit::Action::Medical,
+            &d.summary,
+            &seen,
+            "ligne de commande, --medical",
+        )
+    {
+        return c;
+    }
     if args.json {
         println!(
             "{}",

@@ -1,6 +1,7 @@
 //! The command line: `reprise <subcommand>`. Parses arguments with clap, calls the library, and
 //! turns its typed errors into plain French sentences and documented exit codes.
 
+mod audit;
 mod bench;
 mod common;
 mod dossier;
@@ -53,6 +54,9 @@ pub enum Command {
     Search(search::SearchArgs),
     /// Le dossier complet d'une personne, codes traduits, chronologie, provenance.
     Dossier(dossier::DossierArgs),
+    /// Le journal des consultations de la base : liste (filtres par dates et personne) ou
+    /// vérification de sa chaîne d'empreintes.
+    Audit(audit::AuditArgs),
     /// Mesure la recherche et l'assemblage des dossiers sur une base (requêtes tirées des données).
     BenchSearch(bench::BenchArgs),
 }
@@ -68,6 +72,7 @@ pub fn run(command: Command) -> ExitCode {
         Command::Search(args) => search::run(args),
         Command::Dossier(args) => dossier::run(args),
         Command::BenchSearch(args) => bench::run(args),
+        Command::Audit(args) => audit::run(args),
     };
     ExitCode::from(code)
 }

@@ -1,6 +1,6 @@
 //! `reprise search`: finds a person in the store and says why each hit matched.
 
-use super::store_cmds::{StoreArgs, open_store};
+use super::store_cmds::{StoreArgs, open_journaled};
 use super::{exit, fail};
 use crate::search::query;
 use clap::Args;
@@ -20,7 +20,7 @@ pub struct SearchArgs {
 }
 
 pub fn run(args: SearchArgs) -> u8 {
-    let store = match open_store(&args.store) {
+    let (store, journaled) = match open_journaled(&args.store) {
         Ok(s) => s,
         Err(c) => return c,
     };
@@ -28,6 +28,14 @@ pub fn run(args: SearchArgs) -> u8 {
         Ok(h) => h,
         Err(e) => return fail(&e, e.exit_code()),
     };
+    if let Err(c) = journaled.record(
+        crate::audit::Action::Search,
+        "",
+        "",
+        &format!("« {} » : {} résultat(s)", args.query, hits.len()),
+    ) {
+        return c;
+    }
     if args.json {
         println!(
             "{}",

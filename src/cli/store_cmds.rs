@@ -4,6 +4,7 @@ use super::common::{
     DeliveryArgs, clear_progress, finish_report, open_delivery, progress_printer, secret_from,
 };
 use super::{exit, fail};
+use crate::audit::{self, Journal};
 use crate::export::{self, ExportFormat};
 use crate::reception::ReceiveOptions;
 use crate::store::{self, ImportOptions, Store, StoreError};
@@ -92,6 +93,12 @@ pub fn import(args: ImportArgs) -> u8 {
         clear_progress();
         match result {
             Ok(outcome) => {
+                let journaled = audit::record_import(&args.store.store, &pass, &outcome);
+                if let Err(e) = journaled {
+                    eprintln!(
+                        "reprise : l'importation n'a pas pu être inscrite au journal des consultations ({e})"
+                    );
+                }
                 let code = finish_report(&outcome.report, &args.delivery);
                 if !args.delivery.json {
                     println!(
@@ -143,8 +150,65 @@ pub struct TablesArgs {
 
 /// Opens a store for consultation, with its passphrase from the usual places.
 pub fn open_store(args: &StoreArgs) -> Result<Store, u8> {
+    open_store_with(args).map(|(s, _)| s)
+}
+
+pub fn open_store_with(args: &StoreArgs) -> Result<(Store, SecretString), u8> {
     let pass = store_secret(args, false)?;
-    Store::open(&args.store, &pass).map_err(|e| fail(&e, e.exit_code()))
+    match Store::open(&args.store, &pass) {
+        Ok(s) => Ok((s, pass)),
+        Err(e) => {
+            if matches!(e, StoreError::WrongPassphrase(_)) {
+                audit::note_failed_unlock(&args.store, &audit::Actor::current());
+            }
+            Err(fail(&e, e.exit_code()))
+        }
+    }
+}
+
+/// Opens a store for consultation with its journal: every consultation is written there first.
+pub fn open_journaled(args: &StoreArgs) -> Result<(Store, Journaled), u8> {
+    let (store, pass) = open_store_with(args)?;
+    let journal = Journal::open(&args.store, &pass).map_err(|e| {
+        fail(
+            format!("journal des consultations inaccessible ({e}) : rien n'a été consulté"),
+            exit::STORE,
+        )
+    })?;
+    Ok((
+        store,
+        Journaled {
+            journal,
+            actor: audit::Actor::current(),
+        },
+    ))
+}
+
+/// The journal of a command and who runs it.
+pub struct Journaled {
+    pub journal: Journal,
+    pub actor: audit::Actor,
+}
+
+impl Journaled {
+    /// Writes an entry; a consultation that cannot be journaled does not take place.
+    pub fn record(
+        &self,
+        action: audit::Action,
+        person: &str,
+        dossier: &str,
+        detail: &str,
+    ) -> Result<(), u8> {
+        self.journal
+            .record(&self.actor, action, person, dossier, detail)
+            .map(|_| ())
+            .map_err(|e| {
+                fail(
+                    format!("écriture impossible dans le journal des consultations ({e}) : rien n'est affiché"),
+                    exit::STORE,
+                )
+            })
+    }
 }
 
 pub fn tables(args: TablesArgs) -> u8 {
@@ -190,7 +254,7 @@ pub struct ExportArgs {
 }
 
 pub fn export(args: ExportArgs) -> u8 {
-    let store = match open_store(&args.store) {
+    let (store, journaled) = match open_journaled(&args.store) {
         Ok(s) => s,
         Err(c) => return c,
     };
@@ -213,6 +277,24 @@ pub fn export(args: ExportArgs) -> u8 {
     })();
     match result {
         Ok(n) => {
+            if let Err(c) = journaled.record(
+                audit::Action::Export,
+                "",
+                "",
+                &format!(
+                    "table {}.{} vers {} ({})",
+                    table.application,
+                    table.name,
+                    args.out.display(),
+                    match args.format {
+                        ExportFormat::Delivery => "format de livraison",
+                        ExportFormat::Csv => "CSV",
+                    }
+                ),
+            ) {
+                let _ = std::fs::remove_file(&args.out);
+                return c;
+            }
             println!(
                 "{} écrit : {} ({})",
                 table.name,

@@ -66,6 +66,10 @@ pub struct Event {
 pub struct Dossier {
     pub application: String,
     pub delivery: String,
+    /// The dossier number.
+    pub number: String,
+    /// Names and birth date of the person, in one line (for the journal and page headers).
+    pub summary: String,
     pub person: Row,
     pub sections: Vec<Section>,
     pub timeline: Vec<Event>,
@@ -512,9 +516,28 @@ pub fn assemble(
             .unwrap_or(99)
     };
     timeline.sort_by_key(|e| (e.sort, rank(e)));
+    let value_of = |column: &str| {
+        person
+            .fields
+            .iter()
+            .find(|f| f.column == column)
+            .map(|f| f.value.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
+    let mut names: Vec<String> = Vec::new();
+    names.extend(value_of(&person_def.surname));
+    for c in &person_def.other_surnames {
+        names.extend(value_of(c).map(|v| format!("({v})")));
+    }
+    names.extend(value_of(&person_def.first_names));
+    if let Some(b) = person_def.birth_date.as_deref().and_then(value_of) {
+        names.push(format!("né(e) le {}", b.trim_end_matches(" 00:00:00")));
+    }
     Ok(Some(Dossier {
         application: delivery.application.clone(),
         delivery: delivery.name.clone(),
+        number: number.trim().to_string(),
+        summary: names.join(" "),
         person,
         sections,
         timeline,

@@ -186,11 +186,17 @@ fn run_reception(
                 receive,
             },
         ) {
-            Ok(o) => Outcome::Imported {
-                report: o.report,
-                store,
-                replaced: o.replaced,
-            },
+            Ok(o) => {
+                let entry = crate::audit::record_import(&store, &pass, &o);
+                if let Err(e) = entry {
+                    tracing::warn!("importation non inscrite au journal : {e}");
+                }
+                Outcome::Imported {
+                    report: o.report,
+                    store,
+                    replaced: o.replaced,
+                }
+            }
             Err(ImportError::Store(StoreError::NeedsConfirmation {
                 application,
                 previous,

@@ -12,6 +12,7 @@ pub mod worker;
 
 mod deliveries;
 mod dossier;
+mod journal;
 mod reception;
 mod search;
 mod settings_screen;
@@ -26,8 +27,8 @@ use crate::profile::Profile;
 use age::secrecy::SecretString;
 use settings::{Dirs, Settings, Theme};
 use state::{
-    BLOCK, DeliveriesState, DossierState, Export, Intent, ReceptionForm, Rows, Screen, SearchState,
-    State, TableView, TablesState, UnlockForm,
+    BLOCK, DeliveriesState, DossierState, Export, Intent, JournalState, ReceptionForm, Rows,
+    Screen, SearchState, State, TableView, TablesState, UnlockForm,
 };
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -128,6 +129,7 @@ impl RepriseApp {
             dossier: DossierState::default(),
             tables: TablesState::default(),
             deliveries: DeliveriesState::default(),
+            journal: JournalState::default(),
             notice,
             last_input: Instant::now(),
         };
@@ -209,6 +211,7 @@ impl RepriseApp {
         self.state.dossier = DossierState::default();
         self.state.tables = TablesState::default();
         self.state.deliveries = DeliveriesState::default();
+        self.state.journal = JournalState::default();
         self.state.reception.report = None;
     }
 
@@ -224,6 +227,9 @@ impl RepriseApp {
         match intent {
             Intent::Go(screen) => {
                 self.state.screen = screen;
+                if screen == Screen::Journal {
+                    self.apply(Intent::LoadJournal { verify: false });
+                }
                 if screen == Screen::Search {
                     self.state.search.focus = true;
                 }
@@ -474,6 +480,45 @@ impl RepriseApp {
                 self.state.deliveries.report = None;
                 self.state.deliveries.error = None;
                 self.send(Request::Report { delivery_id: id });
+            }
+            Intent::LoadJournal { verify } => {
+                let j = &mut self.state.journal;
+                let date = |s: &str| {
+                    let s = s.trim();
+                    if s.is_empty() {
+                        Ok(None)
+                    } else {
+                        crate::calendar::parse_fr_date(s).map(Some)
+                    }
+                };
+                let (from, to) = match (date(&j.from), date(&j.to)) {
+                    (Ok(f), Ok(t)) => (f, t),
+                    (Err(e), _) | (_, Err(e)) => {
+                        j.error = Some(widgets::sentence(&e));
+                        return;
+                    }
+                };
+                j.error = None;
+                j.loading = true;
+                if !verify {
+                    j.problems = None;
+                }
+                let filter = crate::audit::Filter {
+                    from,
+                    to,
+                    person: Some(j.person.clone()).filter(|p| !p.trim().is_empty()),
+                };
+                self.send(Request::Journal { filter, verify });
+            }
+            Intent::ExportJournal(path) => {
+                let j = &mut self.state.journal;
+                j.export_message = None;
+                let filter = crate::audit::Filter {
+                    from: crate::calendar::parse_fr_date(&j.from).ok(),
+                    to: crate::calendar::parse_fr_date(&j.to).ok(),
+                    person: Some(j.person.clone()).filter(|p| !p.trim().is_empty()),
+                };
+                self.send(Request::ExportJournal { filter, path });
             }
             Intent::SetLang(l) => {
                 self.state.settings.lang = l;
@@ -759,6 +804,11 @@ impl RepriseApp {
                     self.state.last_input = Instant::now();
                 }
                 Reply::Opened(Err(e)) => {
+                    if matches!(e, crate::store::StoreError::WrongPassphrase(_))
+                        && let Some(s) = &self.state.session
+                    {
+                        crate::audit::note_failed_unlock(&s.path, &crate::audit::Actor::current());
+                    }
                     self.state.session = None;
                     self.state.unlock.busy = false;
                     self.state.unlock.error = Some(widgets::sentence(&e.to_string()));
@@ -845,6 +895,40 @@ impl RepriseApp {
                     }
                     Err(e) => self.state.deliveries.error = Some(widgets::sentence(&e.to_string())),
                 },
+                Reply::Journal(r) => {
+                    let j = &mut self.state.journal;
+                    j.loading = false;
+                    match r {
+                        Ok((entries, problems)) => {
+                            j.entries = entries;
+                            if problems.is_some() {
+                                j.problems = problems;
+                            }
+                        }
+                        Err(e) => j.error = Some(widgets::sentence(&e.to_string())),
+                    }
+                }
+                Reply::JournalExported(r) => {
+                    self.state.journal.export_message = Some(match r {
+                        Ok((path, n)) => Ok(format!(
+                            "{} {} {}",
+                            lang.int(n),
+                            lang.t("entrées exportées dans", "entries exported to"),
+                            path.display()
+                        )),
+                        Err(e) => Err(widgets::sentence(&e.to_string())),
+                    });
+                }
+                Reply::JournalFailed(e) => {
+                    self.state.notice = Some(format!(
+                        "{} {}",
+                        lang.t(
+                            "Le journal des consultations n'a pas pu être écrit :",
+                            "The consultation journal could not be written:"
+                        ),
+                        widgets::sentence(&e.to_string())
+                    ));
+                }
                 Reply::Exported(r) => {
                     if let Some(v) = &mut self.state.tables.view
                         && let Some(e) = &mut v.export
@@ -936,7 +1020,21 @@ impl RepriseApp {
         let lang = self.state.lang();
         let f = &mut self.state.reception;
         match outcome {
-            jobs::Outcome::Checked(report) => f.report = Some(report),
+            jobs::Outcome::Checked(report) => {
+                if let Some(s) = &self.state.session {
+                    s.send(Request::Record {
+                        action: crate::audit::Action::Verify,
+                        person: String::new(),
+                        dossier: String::new(),
+                        detail: format!(
+                            "livraison {} : {}",
+                            report.delivery.name,
+                            report.verdict.label()
+                        ),
+                    });
+                }
+                f.report = Some(report);
+            }
             jobs::Outcome::Imported {
                 report,
                 store,
@@ -1071,6 +1169,15 @@ impl RepriseApp {
                         lang.t(
                             "Parcourir toutes les tables livrées",
                             "Browse every delivered table",
+                        ),
+                    );
+                    nav(
+                        ui,
+                        Screen::Journal,
+                        lang.t("Journal", "Journal"),
+                        lang.t(
+                            "Journal des consultations : qui a vu quoi, quand",
+                            "Consultation journal: who saw what, when",
                         ),
                     );
                     nav(
@@ -1236,6 +1343,7 @@ impl eframe::App for RepriseApp {
                 Screen::Dossier => dossier::show(ui, state, &mut intents),
                 Screen::Tables => tables::show(ui, state, &mut intents),
                 Screen::Deliveries => deliveries::show(ui, state, &mut intents),
+                Screen::Journal => journal::show(ui, state, &mut intents),
                 Screen::Settings => settings_screen::show(ui, state, &mut intents),
             }
         });

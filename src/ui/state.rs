@@ -28,6 +28,7 @@ pub enum Screen {
     Dossier,
     Tables,
     Deliveries,
+    Journal,
     Settings,
 }
 
@@ -72,6 +73,11 @@ pub enum Intent {
     },
     ExportView(PathBuf),
     ShowReport(i64),
+    /// Lists the journal with the screen's filters, and verifies its chain if asked.
+    LoadJournal {
+        verify: bool,
+    },
+    ExportJournal(PathBuf),
     SetLang(Lang),
     SetTheme(Theme),
     SetTextScale(f32),
@@ -192,6 +198,19 @@ pub struct TablesState {
 }
 
 #[derive(Default)]
+pub struct JournalState {
+    pub from: String,
+    pub to: String,
+    pub person: String,
+    pub entries: Vec<crate::audit::Entry>,
+    pub problems: Option<Vec<crate::audit::Problem>>,
+    pub loading: bool,
+    pub error: Option<String>,
+    pub export_path: String,
+    pub export_message: Option<Result<String, String>>,
+}
+
+#[derive(Default)]
 pub struct DeliveriesState {
     pub report: Option<ReceptionReport>,
     pub error: Option<String>,
@@ -212,6 +231,7 @@ pub struct State {
     pub dossier: DossierState,
     pub tables: TablesState,
     pub deliveries: DeliveriesState,
+    pub journal: JournalState,
     /// A message for the whole window (what happened, what to do).
     pub notice: Option<String>,
     pub last_input: Instant,

@@ -5,6 +5,7 @@
 //! generation: a request older than the latest of its kind is skipped, and its answer would be
 //! dropped by the interface anyway.
 
+use crate::audit::{self, Action, Actor, Journal};
 use crate::browse::{self, Page, PageRequest};
 use crate::dossier::{self, Dossier};
 use crate::profile::Profile;
@@ -56,6 +57,21 @@ pub enum Request {
         cancel: Arc<AtomicBool>,
         progress: Arc<AtomicU64>,
     },
+    Journal {
+        filter: audit::Filter,
+        verify: bool,
+    },
+    ExportJournal {
+        filter: audit::Filter,
+        path: PathBuf,
+    },
+    /// An entry for the journal (the interface's own actions: print, verify).
+    Record {
+        action: Action,
+        person: String,
+        dossier: String,
+        detail: String,
+    },
 }
 
 /// What the store answers.
@@ -81,6 +97,10 @@ pub enum Reply {
     },
     Report(Result<Option<ReceptionReport>, StoreError>),
     Exported(Result<(PathBuf, u64), StoreError>),
+    Journal(Result<(Vec<audit::Entry>, Option<Vec<audit::Problem>>), StoreError>),
+    JournalExported(Result<(PathBuf, u64), StoreError>),
+    /// A consultation could not be journaled: it was not shown.
+    JournalFailed(StoreError),
 }
 
 /// Code labels of a table's columns: column → code → label.
@@ -209,11 +229,18 @@ fn fast_thread(
     latest_search: Arc<AtomicU64>,
     latest_dossier: Arc<AtomicU64>,
 ) {
-    let store = match open_store(path, pass).and_then(|s| overview(&s).map(|o| (s, o))) {
-        Ok((s, o)) => {
+    let actor = Actor::current();
+    let opened = open_store(path, pass).and_then(|s| {
+        let o = overview(&s)?;
+        let j = Journal::open(path, pass)?;
+        j.record(&actor, Action::Unlock, "", "", "")?;
+        Ok((s, o, j))
+    });
+    let (store, journal) = match opened {
+        Ok((s, o, j)) => {
             let _ = tx.send(Reply::Opened(Ok(o)));
             wake();
-            s
+            (s, j)
         }
         Err(e) => {
             let _ = tx.send(Reply::Opened(Err(e)));
@@ -232,10 +259,17 @@ fn fast_thread(
                 if generation < latest_search.load(Ordering::SeqCst) {
                     continue;
                 }
-                Reply::Search {
-                    generation,
-                    result: searcher.search(&text, limit),
-                }
+                let result = searcher.search(&text, limit).and_then(|hits| {
+                    journal.record(
+                        &actor,
+                        Action::Search,
+                        "",
+                        "",
+                        &format!("« {text} » : {} résultat(s)", hits.len()),
+                    )?;
+                    Ok(hits)
+                });
+                Reply::Search { generation, result }
             }
             Request::Dossier {
                 generation,
@@ -250,6 +284,17 @@ fn fast_thread(
                     .and_then(|d| match d {
                         None => Ok(None),
                         Some(d) => {
+                            let seen = format!("{} {}", d.application, d.number);
+                            journal.record(&actor, Action::Dossier, &d.summary, &seen, "")?;
+                            if medical {
+                                journal.record(
+                                    &actor,
+                                    Action::Medical,
+                                    &d.summary,
+                                    &seen,
+                                    "après avertissement",
+                                )?;
+                            }
                             // The person's hit gives the linked persons and the NIR's key check.
                             let hit = searcher.search(&number, 20)?.into_iter().find(|h| {
                                 h.application.eq_ignore_ascii_case(&application)
@@ -278,6 +323,47 @@ fn fast_thread(
                     .report_json(delivery_id)
                     .map(|j| j.and_then(|j| serde_json::from_str(&j).ok())),
             ),
+            Request::Journal { filter, verify } => Reply::Journal((|| {
+                let entries = journal.entries(&filter)?;
+                let problems = if verify {
+                    Some(journal.verify()?)
+                } else {
+                    None
+                };
+                Ok((entries, problems))
+            })()),
+            Request::ExportJournal { filter, path } => Reply::JournalExported((|| {
+                let entries = journal.entries(&filter)?;
+                let write_err = |e: std::io::Error| StoreError::Write {
+                    path: path.clone(),
+                    message: e.to_string(),
+                };
+                let mut out =
+                    std::io::BufWriter::new(std::fs::File::create(&path).map_err(write_err)?);
+                Journal::write_csv(&entries, &mut out).map_err(write_err)?;
+                std::io::Write::flush(&mut out).map_err(write_err)?;
+                journal.record(
+                    &actor,
+                    Action::Export,
+                    "",
+                    "",
+                    &format!(
+                        "journal des consultations ({} entrées) vers {}",
+                        entries.len(),
+                        path.display()
+                    ),
+                )?;
+                Ok((path.clone(), entries.len() as u64))
+            })()),
+            Request::Record {
+                action,
+                person,
+                dossier,
+                detail,
+            } => match journal.record(&actor, action, &person, &dossier, &detail) {
+                Ok(_) => continue,
+                Err(e) => Reply::JournalFailed(e),
+            },
             Request::Page { .. } | Request::ExportView { .. } => continue,
         };
         if tx.send(reply).is_err() {
@@ -296,10 +382,11 @@ fn grid_thread(
     latest: Arc<AtomicU64>,
     interrupt: Arc<Mutex<Option<rusqlite::InterruptHandle>>>,
 ) {
-    let Ok(store) = open_store(path, pass) else {
+    let (Ok(store), Ok(journal)) = (open_store(path, pass), Journal::open(path, pass)) else {
         // The fast thread reports the failure.
         return;
     };
+    let actor = Actor::current();
     *interrupt.lock().expect("lock") = Some(store.interrupt_handle());
     let mut labels: HashMap<String, CodeLabels> = HashMap::new();
     while let Ok(req) = rx.recv() {
@@ -344,7 +431,31 @@ fn grid_thread(
                 path,
                 cancel,
                 progress,
-            } => Reply::Exported(export_view(&store, &req, &path, &cancel, &progress, &*wake)),
+            } => Reply::Exported(
+                export_view(&store, &req, &path, &cancel, &progress, &*wake).and_then(|(p, n)| {
+                    let filters = if req.filters.is_empty() && req.sort.is_none() {
+                        String::new()
+                    } else {
+                        format!(", tri {:?}, filtres {:?}", req.sort, req.filters)
+                    };
+                    if let Err(e) = journal.record(
+                        &actor,
+                        Action::Export,
+                        "",
+                        "",
+                        &format!(
+                            "table {} ({n} lignes{filters}) vers {}",
+                            req.table,
+                            p.display()
+                        ),
+                    ) {
+                        // An export that cannot be journaled is not kept.
+                        let _ = std::fs::remove_file(&p);
+                        return Err(e);
+                    }
+                    Ok((p, n))
+                }),
+            ),
             _ => continue,
         };
         if tx.send(reply).is_err() {

@@ -1,0 +1,196 @@
+//! The consultation journal through the command line: `search`, `dossier`, `export` and
+//! `import` write it, a wrong passphrase is noted, `audit` lists and filters it, and
+//! `audit --verify` finds an entry changed, removed or inserted and names it.
+
+use rusqlite::Connection;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const STORE_PASS: &str = "phrase-de-passe-du-journal";
+
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Env {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("demo-pass"), "demo-reprise-2008\n").unwrap();
+        std::fs::write(dir.path().join("store-pass"), format!("{STORE_PASS}\n")).unwrap();
+        std::fs::write(dir.path().join("wrong-pass"), "pas-la-bonne-phrase\n").unwrap();
+        let env = Env { dir };
+        let itac = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("sample-data/REPRISE_ITAC_059_20081015.tar.age");
+        let out = env.run(&[
+            "import",
+            itac.to_str().unwrap(),
+            "--passphrase-file",
+            env.p("demo-pass").to_str().unwrap(),
+        ]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        env
+    }
+
+    fn p(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn store(&self) -> PathBuf {
+        self.p("base")
+    }
+
+    /// Runs `reprise ARGS --store BASE --store-passphrase-file …`.
+    fn run_with(&self, args: &[&str], pass: &str) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_reprise"))
+            .args(args)
+            .arg("--store")
+            .arg(self.store())
+            .arg("--store-passphrase-file")
+            .arg(self.p(pass))
+            .env("USER", "agent.accueil")
+            .env_remove("REPRISE_STORE_PASSPHRASE")
+            .output()
+            .unwrap()
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.run_with(args, "store-pass")
+    }
+
+    fn stdout(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// The journal opened directly with SQLCipher, to tamper with it.
+    fn raw_journal(&self) -> Connection {
+        let c = Connection::open(reprise::audit::journal_path(&self.store())).unwrap();
+        c.pragma_update(None, "key", STORE_PASS).unwrap();
+        c
+    }
+}
+
+#[test]
+fn consultations_are_journaled_and_listed() {
+    let env = Env::new();
+    assert!(env.run(&["search", "lefevre"]).status.success());
+    assert!(
+        env.run(&[
+            "dossier",
+            "--app",
+            "ITAC",
+            "--num",
+            "0598200008",
+            "--medical"
+        ])
+        .status
+        .success()
+    );
+    let csv = env.p("dossiers.csv");
+    assert!(
+        env.run(&[
+            "export",
+            "--table",
+            "ITAC_DOSSIER",
+            "--format",
+            "csv",
+            "--out",
+            csv.to_str().unwrap()
+        ])
+        .status
+        .success()
+    );
+    // A wrong passphrase: refused, and noted.
+    assert_eq!(
+        env.run_with(&["search", "x"], "wrong-pass").status.code(),
+        Some(5)
+    );
+    let list = env.stdout(&["audit"]);
+    for expected in [
+        "Importation d'une livraison — livraison REPRISE_ITAC_059_20081015 : CONFORME",
+        "Recherche — « lefevre »",
+        "Dossier consulté — MARCHAND (LEFÈVRE) ANDRÉE né(e) le 16/01/1927 — ITAC 0598200008",
+        "Données médicales affichées",
+        "Export — table ITAC.ITAC_DOSSIER",
+        "Échec d'ouverture",
+        "agent.accueil@",
+    ] {
+        assert!(
+            list.contains(expected),
+            "« {expected} » missing from:\n{list}"
+        );
+    }
+    let by_person = env.stdout(&["audit", "--person", "lefèvre"]);
+    assert_eq!(by_person.lines().count(), 3, "{by_person}");
+    let future = env.stdout(&["audit", "--from", "01/01/2099"]);
+    assert!(future.contains("Aucune entrée"), "{future}");
+    let json: serde_json::Value = serde_json::from_str(&env.stdout(&["audit", "--json"])).unwrap();
+    assert!(json.as_array().unwrap().len() >= 6);
+    let ok = env.run(&["audit", "--verify"]);
+    assert!(ok.status.success());
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("Journal intact"));
+}
+
+fn verify(env: &Env) -> (Option<i32>, String) {
+    let out = env.run(&["audit", "--verify"]);
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+fn journal_with_entries(n: usize) -> Env {
+    let env = Env::new();
+    for i in 0..n {
+        assert!(env.run(&["search", &format!("nom{i}")]).status.success());
+    }
+    assert_eq!(verify(&env).0, Some(0));
+    env
+}
+
+#[test]
+fn a_changed_entry_is_found_and_named() {
+    let env = journal_with_entries(4);
+    env.raw_journal()
+        .execute("UPDATE entries SET detail = 'rien' WHERE seq = 3", [])
+        .unwrap();
+    let (code, out) = verify(&env);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("l'entrée n° 3 a été modifiée"), "{out}");
+}
+
+#[test]
+fn a_removed_entry_is_found_and_named() {
+    let env = journal_with_entries(4);
+    env.raw_journal()
+        .execute("DELETE FROM entries WHERE seq = 3", [])
+        .unwrap();
+    let (code, out) = verify(&env);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("n° 3 à 3 manquants"), "{out}");
+}
+
+#[test]
+fn an_inserted_entry_is_found_and_named() {
+    let env = journal_with_entries(4);
+    let c = env.raw_journal();
+    // Shift entries 3.. up by one and slip a copy of entry 2 (well formed, same hash chain
+    // position) in at 3.
+    c.execute("UPDATE entries SET seq = seq + 1000 WHERE seq >= 3", [])
+        .unwrap();
+    c.execute("UPDATE entries SET seq = seq - 999 WHERE seq >= 1000", [])
+        .unwrap();
+    c.execute(
+        "INSERT INTO entries SELECT 3, at, user, workstation, action, person, dossier, detail, prev, hash FROM entries WHERE seq = 2",
+        [],
+    )
+    .unwrap();
+    let (code, out) = verify(&env);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("l'entrée n° 3 a été insérée"), "{out}");
+}
