@@ -194,3 +194,62 @@ fn an_inserted_entry_is_found_and_named() {
     assert_eq!(code, Some(1), "{out}");
     assert!(out.contains("l'entrée n° 3 a été insérée"), "{out}");
 }
+
+fn pdf_text(path: &Path) -> String {
+    let out = Command::new("pdftotext")
+        .args(["-layout"])
+        .arg(path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (sudo apt-get install poppler-utils)");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn the_printed_dossier_holds_the_person_the_footer_and_medical_only_when_asked() {
+    let env = Env::new();
+    let plain = env.p("fiche.pdf");
+    let out = env.run(&[
+        "dossier",
+        "--app",
+        "ITAC",
+        "--num",
+        "0598200008",
+        "--pdf",
+        plain.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = pdf_text(&plain);
+    assert!(text.contains("MARCHAND (LEFÈVRE) ANDRÉE"), "{text}");
+    assert!(text.contains("Fiche de synthèse") || text.contains("fiche de synthèse"));
+    assert!(text.contains("Chronologie"));
+    assert!(text.contains("Conclusions de la commission"), "{text}");
+    let pages = text.matches("Document confidentiel — édité le").count();
+    assert!(pages >= 2, "the footer on every page: {pages}");
+    assert!(text.contains("par agent.accueil"), "{text}");
+    assert!(text.contains(&format!("page {pages} / {pages}")));
+    assert!(
+        !text.contains("Type de handicap principal"),
+        "medical left out"
+    );
+    let medical = env.p("fiche-medicale.pdf");
+    let out = env.run(&[
+        "dossier",
+        "--app",
+        "ITAC",
+        "--num",
+        "0598200008",
+        "--medical",
+        "--pdf",
+        medical.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    assert!(pdf_text(&medical).contains("Type de handicap principal"));
+    let list = env.stdout(&["audit"]);
+    assert!(list.contains("Impression — MARCHAND"), "{list}");
+    assert!(list.contains("avec les données médicales"), "{list}");
+}

@@ -326,6 +326,19 @@ fn the_journal_lists_what_was_seen_and_verifies() {
     let home = tempfile::tempdir().unwrap();
     let mut h = with_demo(home.path());
     open_first_dossier(&mut h, "lefevre");
+    // Print the fiche de synthèse.
+    h.get_by_label("Imprimer / PDF…").click();
+    h.run_steps(2);
+    let pdf = home.path().join("fiche.pdf");
+    let f = h.get_by_role_and_label(Role::TextInput, "Fichier à écrire");
+    f.focus();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    f.type_text(&pdf.display().to_string());
+    h.run_steps(1);
+    h.get_by_label("Enregistrer la fiche (PDF)").click();
+    wait_for(&mut h, "the fiche", |h| has(h, "Enregistré :"));
+    assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF"));
+    h.check_accessibility();
     // A failed unlock, then the right passphrase.
     h.get_by_label("Verrouiller").click();
     wait_for(&mut h, "the unlock screen", |h| has(h, "Ouvrir la base"));
@@ -351,6 +364,10 @@ fn the_journal_lists_what_was_seen_and_verifies() {
     assert!(
         has(&h, "Échec d'ouverture"),
         "the failed unlock is journaled"
+    );
+    assert!(
+        has(&h, "fiche de synthèse PDF vers"),
+        "the print is journaled"
     );
     h.get_by_label("Vérifier le journal").click();
     wait_for(&mut h, "the verification", |h| has(h, "Journal intact"));

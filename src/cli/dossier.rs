@@ -19,6 +19,10 @@ pub struct DossierArgs {
     /// Montre aussi les données médicales (secret médical : à ne demander qu'en connaissance de cause).
     #[arg(long)]
     pub medical: bool,
+    /// Écrit la fiche de synthèse imprimable (PDF) dans ce fichier, au lieu de l'afficher ; les
+    /// données médicales n'y figurent qu'avec --medical.
+    #[arg(long)]
+    pub pdf: Option<std::path::PathBuf>,
     /// Sortie JSON.
     #[arg(long)]
     pub json: bool,
@@ -57,6 +61,9 @@ pub fn run(args: DossierArgs) -> u8 {
         )
     {
         return c;
+    }
+    if let Some(path) = &args.pdf {
+        return print_pdf(&store, &journaled, &d, path);
     }
     if args.json {
         println!(
@@ -108,5 +115,52 @@ pub fn run(args: DossierArgs) -> u8 {
     if d.medical_hidden {
         println!("\nDonnées médicales non affichées (--medical pour les voir).");
     }
+    exit::OK
+}
+
+/// Writes the fiche de synthèse (whole file or nothing) and journals it.
+fn print_pdf(
+    store: &crate::store::Store,
+    journaled: &super::store_cmds::Journaled,
+    d: &dossier::Dossier,
+    path: &std::path::Path,
+) -> u8 {
+    let linked = crate::report::pdf::linked_lines(store, d);
+    let info = crate::report::pdf::PrintInfo {
+        by: journaled.actor.user.clone(),
+        at: chrono::Local::now().naive_local(),
+        linked,
+    };
+    let bytes = match crate::report::pdf::render_dossier(d, &info) {
+        Ok(b) => b,
+        Err(e) => return fail(e, exit::STORE),
+    };
+    let medical = d.medical_included;
+    if let Err(c) = journaled.record(
+        crate::audit::Action::Print,
+        &d.summary,
+        &format!("{} {}", d.application, d.number),
+        &format!(
+            "fiche de synthèse PDF vers {}{}",
+            path.display(),
+            if medical {
+                ", avec les données médicales"
+            } else {
+                ""
+            }
+        ),
+    ) {
+        return c;
+    }
+    let tmp = path.with_extension("part");
+    let written = std::fs::write(&tmp, &bytes).and_then(|()| std::fs::rename(&tmp, path));
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return fail(
+            format!("écriture impossible de {} : {e}", path.display()),
+            exit::STORE,
+        );
+    }
+    println!("Fiche de synthèse écrite : {}", path.display());
     exit::OK
 }

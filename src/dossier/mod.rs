@@ -75,6 +75,8 @@ pub struct Dossier {
     pub timeline: Vec<Event>,
     /// The medical part exists but was not asked for.
     pub medical_hidden: bool,
+    /// The medical part was asked for (and is in the sections and rows, if there is one).
+    pub medical_included: bool,
 }
 
 struct TableData {
@@ -542,5 +544,6 @@ pub fn assemble(
         sections,
         timeline,
         medical_hidden,
+        medical_included: with_medical,
     }))
 }

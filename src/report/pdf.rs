@@ -24,6 +24,9 @@ use krilla::{Document, SerializeSettings};
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
+mod dossier;
+pub use dossier::{PrintInfo, linked_lines, render_dossier};
+
 pub(crate) static REGULAR_TTF: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 static BOLD_TTF: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-Bold.ttf");
 
@@ -786,10 +789,36 @@ impl<'f> Doc<'f> {
         self.advance(h);
     }
 
-    /// Draws the pages with krilla: running header (from page 2), content, footer.
+    /// Draws the procès-verbal's pages.
     fn finish(self, report: &ReceptionReport) -> Result<Vec<u8>, String> {
+        let name = report.delivery.name.clone();
+        // PDF/A requires a date: that of the check, else now.
+        let now = chrono::Local::now().naive_local();
+        let date =
+            chrono::NaiveDateTime::parse_from_str(report.checked_at.trim(), "%Y-%m-%d %H:%M:%S")
+                .unwrap_or(now);
+        let footer_name = name.clone();
+        self.finish_with(&Chrome {
+            title: format!("{TITLE} — {name}"),
+            description: format!(
+                "{} — {}",
+                report.verdict.label(),
+                departement(&report.delivery)
+            ),
+            creator: report.tool.clone(),
+            date,
+            running_left: "Procès-verbal de réception des fichiers de reprise".into(),
+            running_right: name,
+            footer: Box::new(move |fonts, page, total, style| {
+                footer(fonts, &footer_name, page, total, style)
+            }),
+            what: "du procès-verbal",
+        })
+    }
+
+    /// Draws the pages with krilla: running header (from page 2), content, footer.
+    fn finish_with(self, chrome: &Chrome) -> Result<Vec<u8>, String> {
         let fonts = self.fonts;
-        let name = &report.delivery.name;
         let total = self.pages.len();
         let configuration = ConfigurationBuilder::new()
             .with_archival_validator(Archival::A2_U)
@@ -801,42 +830,33 @@ impl<'f> Doc<'f> {
         });
         // Control characters have no place in the XMP metadata either.
         let mut metadata = Metadata::new()
-            .title(fonts.clean(&format!("{TITLE} — {name}")))
-            .description(fonts.clean(&format!(
-                "{} — {}",
-                report.verdict.label(),
-                departement(&report.delivery)
-            )))
+            .title(fonts.clean(&chrome.title))
+            .description(fonts.clean(&chrome.description))
             .language("fr-FR".into())
-            .creator(fonts.clean(&report.tool))
+            .creator(fonts.clean(&chrome.creator))
             .producer("krilla".into());
-        // PDF/A requires a date: that of the check, else now.
-        let now = chrono::Local::now().naive_local();
-        let date =
-            chrono::NaiveDateTime::parse_from_str(report.checked_at.trim(), "%Y-%m-%d %H:%M:%S")
-                .unwrap_or(now);
-        if let Some(date) = pdf_date(date) {
+        if let Some(date) = pdf_date(chrome.date) {
             metadata = metadata.creation_date(date);
         }
         document.set_metadata(metadata);
 
         let settings = PageSettings::from_wh(PAGE_W, PAGE_H).ok_or("format de page invalide")?;
         for (i, ops) in self.pages.iter().enumerate() {
-            let mut chrome = Vec::new();
+            let mut chrome_ops = Vec::new();
             let small = Style::regular(7.5).color(GREY);
             if i > 0 {
-                let left = "Procès-verbal de réception des fichiers de reprise";
-                chrome.push(text_op(fonts, LEFT, 44.0, small, left, Align::Left));
+                let left = chrome.running_left.as_str();
+                chrome_ops.push(text_op(fonts, LEFT, 44.0, small, left, Align::Left));
                 let room = WIDTH - fonts.width(left, small) - 24.0;
-                chrome.push(text_op(
+                chrome_ops.push(text_op(
                     fonts,
                     RIGHT,
                     44.0,
                     small,
-                    &fonts.fit(name, small, room),
+                    &fonts.fit(&chrome.running_right, small, room),
                     Align::Right,
                 ));
-                chrome.push(Op::Line {
+                chrome_ops.push(Op::Line {
                     x1: LEFT,
                     y1: 50.0,
                     x2: RIGHT,
@@ -845,7 +865,7 @@ impl<'f> Doc<'f> {
                     width: 0.5,
                 });
             }
-            chrome.push(Op::Line {
+            chrome_ops.push(Op::Line {
                 x1: LEFT,
                 y1: PAGE_H - 52.0,
                 x2: RIGHT,
@@ -853,18 +873,18 @@ impl<'f> Doc<'f> {
                 color: LIGHT_RULE,
                 width: 0.5,
             });
-            chrome.push(text_op(
+            chrome_ops.push(text_op(
                 fonts,
                 PAGE_W / 2.0,
                 PAGE_H - 38.0,
                 small,
-                &footer(fonts, name, i + 1, total, small),
+                &(chrome.footer)(fonts, i + 1, total, small),
                 Align::Center,
             ));
 
             let mut page = document.start_page_with(settings.clone());
             let mut surface = page.surface();
-            for op in chrome.iter().chain(ops) {
+            for op in chrome_ops.iter().chain(ops) {
                 draw(&mut surface, fonts, op);
             }
             surface.finish();
@@ -872,8 +892,23 @@ impl<'f> Doc<'f> {
         }
         document
             .finish()
-            .map_err(|e| format!("écriture du procès-verbal PDF impossible : {e:?}"))
+            .map_err(|e| format!("écriture {} en PDF impossible : {e:?}", chrome.what))
     }
+}
+
+/// What surrounds the content of every page, and the document's metadata.
+struct Chrome {
+    title: String,
+    description: String,
+    creator: String,
+    date: chrono::NaiveDateTime,
+    /// The running header, from page 2.
+    running_left: String,
+    running_right: String,
+    /// The footer line of page N of M.
+    footer: Box<dyn Fn(&Fonts, usize, usize, Style) -> String>,
+    /// "du procès-verbal", "de la fiche": for error messages.
+    what: &'static str,
 }
 
 /// "Reprise — procès-verbal de réception <name> — page N / M", the name shortened if needed.

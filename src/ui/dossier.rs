@@ -90,17 +90,30 @@ pub fn show(ui: &mut Ui, state: &mut State, intents: &mut Vec<Intent>) {
                 });
             }
             ui.horizontal(|ui| {
-                ui.add_enabled(false, egui::Button::new(lang.t("Imprimer / PDF…", "Print / PDF…")))
-                    .on_disabled_hover_text(lang.t(
-                        "La fiche de synthèse PDF arrive avec le journal des consultations.",
-                        "The PDF summary comes with the consultation journal.",
-                    ));
-                ui.add_enabled(false, egui::Button::new(lang.t("Exporter…", "Export…")))
-                    .on_disabled_hover_text(lang.t(
-                        "L'export du dossier arrive avec le journal des consultations ; les tables s'exportent déjà depuis l'écran Tables.",
-                        "Dossier export comes with the consultation journal; tables export already from the Tables screen.",
-                    ));
+                if ui
+                    .button(lang.t("Imprimer / PDF…", "Print / PDF…"))
+                    .on_hover_text(lang.t(
+                        "La fiche de synthèse en PDF, à imprimer ou à classer",
+                        "The summary as a PDF, to print or to file",
+                    ))
+                    .clicked()
+                {
+                    d.print.open = !d.print.open;
+                }
+                if ui
+                    .button(lang.t("Exporter…", "Export…"))
+                    .on_hover_text(lang.t(
+                        "Le dossier complet en JSON (codes, libellés et provenance), pour un autre logiciel",
+                        "The whole dossier as JSON (codes, labels and provenance), for other software",
+                    ))
+                    .clicked()
+                {
+                    d.print.open = !d.print.open;
+                }
             });
+            if d.print.open {
+                print_panel(ui, lang, &mut d.print, d.medical, dossier, intents);
+            }
         });
         // The same person in the other application.
         if let Some(h) = hit {
@@ -271,4 +284,89 @@ fn fields_grid(
 /// `15/10/2008 00:00:00` → `15/10/2008`.
 fn date_only(s: &str) -> &str {
     s.strip_suffix(" 00:00:00").unwrap_or(s)
+}
+
+/// Where to write the fiche de synthèse or the JSON export, with or without the medical part.
+fn print_panel(
+    ui: &mut Ui,
+    lang: Lang,
+    p: &mut super::state::PrintForm,
+    medical_shown: bool,
+    dossier: &crate::dossier::Dossier,
+    intents: &mut Vec<Intent>,
+) {
+    ui.separator();
+    if p.path.is_empty() {
+        let home = std::env::var_os("HOME")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_default();
+        p.path = home
+            .join(format!(
+                "fiche-{}-{}.pdf",
+                dossier.application, dossier.number
+            ))
+            .display()
+            .to_string();
+    }
+    widgets::path_field(
+        ui,
+        lang,
+        lang.t("Fichier à écrire", "File to write"),
+        &mut p.path,
+        widgets::Pick::Save("fiche.pdf"),
+    );
+    ui.add_enabled(
+        medical_shown,
+        egui::Checkbox::new(
+            &mut p.medical,
+            lang.t(
+                "Inclure les données médicales affichées",
+                "Include the medical data shown",
+            ),
+        ),
+    )
+    .on_disabled_hover_text(lang.t(
+        "Affichez d'abord les données médicales pour pouvoir les inclure.",
+        "Show the medical data first to include it.",
+    ));
+    ui.horizontal(|ui| {
+        let path = std::path::PathBuf::from(p.path.trim());
+        if ui
+            .button(
+                RichText::new(lang.t("Enregistrer la fiche (PDF)", "Save the summary (PDF)"))
+                    .strong(),
+            )
+            .clicked()
+        {
+            intents.push(Intent::PrintDossier {
+                path: path.with_extension("pdf"),
+                medical: p.medical,
+                json: false,
+            });
+        }
+        if ui
+            .button(lang.t("Exporter le dossier (JSON)", "Export the dossier (JSON)"))
+            .clicked()
+        {
+            intents.push(Intent::PrintDossier {
+                path: path.with_extension("json"),
+                medical: p.medical,
+                json: true,
+            });
+        }
+    });
+    ui.label(
+        RichText::new(lang.t(
+            "Le document est confidentiel ; son édition est inscrite au journal des consultations.",
+            "The document is confidential; producing it is written to the consultation journal.",
+        ))
+        .weak(),
+    );
+    match &p.message {
+        Some(Ok(m)) => {
+            ui.label(RichText::new(m).color(widgets::ok_color(ui)));
+        }
+        Some(Err(m)) => widgets::error_text(ui, m),
+        None => {}
+    }
 }

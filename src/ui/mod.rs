@@ -520,6 +520,25 @@ impl RepriseApp {
                 };
                 self.send(Request::ExportJournal { filter, path });
             }
+            Intent::PrintDossier {
+                path,
+                medical,
+                json,
+            } => {
+                let d = &mut self.state.dossier;
+                d.print.message = None;
+                let Some((application, number)) = d.key.clone() else {
+                    return;
+                };
+                let medical = medical && d.medical;
+                self.send(Request::PrintDossier {
+                    application,
+                    number,
+                    medical,
+                    path,
+                    json,
+                });
+            }
             Intent::SetLang(l) => {
                 self.state.settings.lang = l;
                 self.save_settings();
@@ -917,6 +936,16 @@ impl RepriseApp {
                             path.display()
                         )),
                         Err(e) => Err(widgets::sentence(&e.to_string())),
+                    });
+                }
+                Reply::Printed(r) => {
+                    self.state.dossier.print.message = Some(match r {
+                        Ok(p) => Ok(format!(
+                            "{} {}",
+                            lang.t("Enregistré :", "Saved:"),
+                            p.display()
+                        )),
+                        Err(e) => Err(widgets::sentence(&e)),
                     });
                 }
                 Reply::JournalFailed(e) => {

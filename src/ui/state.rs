@@ -78,6 +78,12 @@ pub enum Intent {
         verify: bool,
     },
     ExportJournal(PathBuf),
+    /// The fiche de synthèse (PDF) or the whole dossier (JSON).
+    PrintDossier {
+        path: PathBuf,
+        medical: bool,
+        json: bool,
+    },
     SetLang(Lang),
     SetTheme(Theme),
     SetTextScale(f32),
@@ -142,6 +148,17 @@ pub struct DossierState {
     pub medical: bool,
     pub confirm_medical: bool,
     pub error: Option<String>,
+    pub print: PrintForm,
+}
+
+/// The print and export panel of a dossier: open, where, with the medical part or not, and how
+/// it went.
+#[derive(Default)]
+pub struct PrintForm {
+    pub open: bool,
+    pub path: String,
+    pub medical: bool,
+    pub message: Option<Result<String, String>>,
 }
 
 /// Rows of a table view: by position when it is in delivery order and unfiltered (any row at

@@ -65,6 +65,15 @@ pub enum Request {
         filter: audit::Filter,
         path: PathBuf,
     },
+    /// The fiche de synthèse of a dossier, written to `path` and journaled.
+    PrintDossier {
+        application: String,
+        number: String,
+        medical: bool,
+        path: PathBuf,
+        /// The whole dossier as JSON instead of the PDF.
+        json: bool,
+    },
     /// An entry for the journal (the interface's own actions: print, verify).
     Record {
         action: Action,
@@ -99,6 +108,7 @@ pub enum Reply {
     Exported(Result<(PathBuf, u64), StoreError>),
     Journal(Result<(Vec<audit::Entry>, Option<Vec<audit::Problem>>), StoreError>),
     JournalExported(Result<(PathBuf, u64), StoreError>),
+    Printed(Result<PathBuf, String>),
     /// A consultation could not be journaled: it was not shown.
     JournalFailed(StoreError),
 }
@@ -355,6 +365,21 @@ fn fast_thread(
                 )?;
                 Ok((path.clone(), entries.len() as u64))
             })()),
+            Request::PrintDossier {
+                application,
+                number,
+                medical,
+                path,
+                json,
+            } => Reply::Printed(print_dossier(
+                &store,
+                &profiles,
+                &journal,
+                &actor,
+                (&application, &number),
+                (medical, json),
+                &path,
+            )),
             Request::Record {
                 action,
                 person,
@@ -494,4 +519,59 @@ fn export_view(
     };
     tmp.persist(path).map_err(|e| write_err(e.error))?;
     Ok((path.to_path_buf(), n))
+}
+
+/// Assembles, renders, journals and writes (whole or nothing) the fiche de synthèse.
+fn print_dossier(
+    store: &Store,
+    profiles: &[Profile],
+    journal: &Journal,
+    actor: &Actor,
+    (application, number): (&str, &str),
+    (medical, json): (bool, bool),
+    path: &Path,
+) -> Result<PathBuf, String> {
+    let d = dossier::assemble(store, profiles, application, number, medical)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("aucun dossier {application} {number}"))?;
+    let info = crate::report::pdf::PrintInfo {
+        by: actor.user.clone(),
+        at: chrono::Local::now().naive_local(),
+        linked: crate::report::pdf::linked_lines(store, &d),
+    };
+    let bytes = if json {
+        serde_json::to_vec_pretty(&d).map_err(|e| e.to_string())?
+    } else {
+        crate::report::pdf::render_dossier(&d, &info)?
+    };
+    journal
+        .record(
+            actor,
+            if json { Action::Export } else { Action::Print },
+            &d.summary,
+            &format!("{} {}", d.application, d.number),
+            &format!(
+                "{} vers {}{}",
+                if json {
+                    "dossier complet en JSON"
+                } else {
+                    "fiche de synthèse PDF"
+                },
+                path.display(),
+                if medical {
+                    ", avec les données médicales"
+                } else {
+                    ""
+                }
+            ),
+        )
+        .map_err(|e| e.to_string())?;
+    let tmp = path.with_extension("part");
+    std::fs::write(&tmp, &bytes)
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            format!("écriture impossible de « {} » : {e}", path.display())
+        })?;
+    Ok(path.to_path_buf())
 }
