@@ -896,6 +896,9 @@ impl<'f> Doc<'f> {
     }
 }
 
+/// The footer line of page N of M.
+type FooterFn = Box<dyn Fn(&Fonts, usize, usize, Style) -> String>;
+
 /// What surrounds the content of every page, and the document's metadata.
 struct Chrome {
     title: String,
@@ -906,7 +909,7 @@ struct Chrome {
     running_left: String,
     running_right: String,
     /// The footer line of page N of M.
-    footer: Box<dyn Fn(&Fonts, usize, usize, Style) -> String>,
+    footer: FooterFn,
     /// "du procès-verbal", "de la fiche": for error messages.
     what: &'static str,
 }
