@@ -212,6 +212,8 @@ fn csv_export_is_utf8_with_every_row() {
     ]);
     assert_eq!(code(&out), 0, "{}", show(&out));
     let text = fs::read_to_string(&csv).expect("UTF-8");
+    assert!(text.starts_with('\u{feff}'), "a byte order mark for Excel");
+    let text = text.trim_start_matches('\u{feff}').to_string();
     let rows = csv::ReaderBuilder::new()
         .delimiter(b';')
         .from_reader(text.as_bytes())

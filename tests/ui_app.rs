@@ -57,7 +57,7 @@ fn open_first_dossier(h: &mut Harness<'static, RepriseApp>, text: &str) {
     );
     field.focus();
     field.type_text(text);
-    wait_for(h, "results", |h| has(h, "personnes trouvées"));
+    wait_for(h, "results", |h| has(h, "trouvée"));
     h.key_press(egui::Key::Enter);
     wait_for(h, "the dossier", |h| has(h, "Chronologie"));
 }
@@ -378,4 +378,47 @@ fn the_journal_lists_what_was_seen_and_verifies() {
     f.type_text("personne-absente");
     h.key_press(egui::Key::Enter);
     wait_for(&mut h, "the filtered journal", |h| has(h, "0 entrées"));
+}
+
+fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(files_under(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[test]
+fn the_app_writes_nothing_personal_in_clear() {
+    let home = tempfile::tempdir().unwrap();
+    let mut h = with_demo(home.path());
+    open_first_dossier(&mut h, "marchand andrée");
+    h.get_by_label("Afficher les données médicales")
+        .click_accesskit();
+    wait_for(&mut h, "the warning", |h| has(h, "secret médical"));
+    h.get_by_label("Je confirme : afficher").click_accesskit();
+    wait_for(&mut h, "the medical data", |h| {
+        has(h, "Données médicales affichées")
+    });
+    h.get_by_label("Verrouiller").click();
+    h.run_steps(3);
+    drop(h);
+    // Settings, demonstration deliveries (encrypted), store and journal (encrypted): no name.
+    let files = files_under(home.path());
+    assert!(files.len() >= 4, "{files:?}");
+    for f in files {
+        let bytes = std::fs::read(&f).unwrap();
+        for needle in ["MARCHAND", "ANDRÉE", "marchand"] {
+            assert!(
+                !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
+                "{} holds « {needle} » in clear",
+                f.display()
+            );
+        }
+    }
 }

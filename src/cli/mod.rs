@@ -5,6 +5,7 @@ mod audit;
 mod bench;
 mod common;
 mod dossier;
+mod retention;
 mod sample;
 mod search;
 mod store_cmds;
@@ -57,6 +58,12 @@ pub enum Command {
     /// Le journal des consultations de la base : liste (filtres par dates et personne) ou
     /// vérification de sa chaîne d'empreintes.
     Audit(audit::AuditArgs),
+    /// Copie toute la base dans un fichier SQLite EN CLAIR (pour le nouveau logiciel de la MDPH),
+    /// après confirmation explicite.
+    ExportBase(retention::ExportBaseArgs),
+    /// Fin de conservation : supprime la base, son journal et ses fichiers voisins, après
+    /// confirmation.
+    Purge(retention::PurgeArgs),
     /// Mesure la recherche et l'assemblage des dossiers sur une base (requêtes tirées des données).
     BenchSearch(bench::BenchArgs),
 }
@@ -73,6 +80,8 @@ pub fn run(command: Command) -> ExitCode {
         Command::Dossier(args) => dossier::run(args),
         Command::BenchSearch(args) => bench::run(args),
         Command::Audit(args) => audit::run(args),
+        Command::ExportBase(args) => retention::export_base(args),
+        Command::Purge(args) => retention::purge(args),
     };
     ExitCode::from(code)
 }

@@ -153,13 +153,16 @@ pub fn export_delivery(
     Ok(written)
 }
 
-/// Writes a table as UTF-8 CSV: a header of column names, then values as delivered.
+/// Writes a table as CSV for a spreadsheet: UTF-8 with a byte order mark (French Excel then
+/// reads the accents right), `;`, a header of column names, then values as delivered.
 pub fn export_csv(
     store: &Store,
     table: &StoredTable,
     out: &mut dyn Write,
 ) -> Result<u64, StoreError> {
     let tf = table_form(store, table)?;
+    out.write_all("\u{feff}".as_bytes())
+        .map_err(|e| StoreError::Sqlite(e.to_string()))?;
     let mut w = csv::WriterBuilder::new()
         .delimiter(b';')
         .terminator(csv::Terminator::CRLF)
@@ -223,4 +226,60 @@ pub fn export_view_csv(
     }
     w.flush().map_err(io)?;
     Ok(n)
+}
+
+/// Copies the whole store into a plain, unencrypted SQLite file at `out` (for the MDPH's new
+/// software), through SQLCipher's own `sqlcipher_export`. Written beside `out` and renamed only
+/// when complete. The caller has had the user confirm that the result is not encrypted.
+pub fn export_plain_sqlite(
+    store: &std::path::Path,
+    pass: &age::secrecy::SecretString,
+    out: &std::path::Path,
+) -> Result<u64, StoreError> {
+    use age::secrecy::ExposeSecret;
+    let write_err = |e: std::io::Error| StoreError::Write {
+        path: out.to_path_buf(),
+        message: e.to_string(),
+    };
+    if !store.is_file() {
+        return Err(StoreError::Missing(store.to_path_buf()));
+    }
+    let tmp = out.with_extension("part");
+    let _ = std::fs::remove_file(&tmp);
+    let conn = rusqlite::Connection::open_with_flags(
+        store,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE
+            | rusqlite::OpenFlags::SQLITE_OPEN_CREATE
+            | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    let _ = conn.execute_batch("PRAGMA cipher_log_level = NONE;");
+    conn.pragma_update(None, "key", pass.expose_secret())?;
+    if conn
+        .query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .is_err()
+    {
+        return Err(StoreError::WrongPassphrase(store.to_path_buf()));
+    }
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    let result = (|| -> Result<(), StoreError> {
+        conn.execute(
+            "ATTACH DATABASE ?1 AS plaintext KEY ''",
+            [tmp.to_string_lossy().as_ref()],
+        )?;
+        conn.query_row("SELECT sqlcipher_export('plaintext')", [], |_| Ok(()))?;
+        conn.execute_batch("DETACH DATABASE plaintext")?;
+        Ok(())
+    })();
+    drop(conn);
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    std::fs::File::open(&tmp)
+        .and_then(|f| f.sync_all())
+        .map_err(write_err)?;
+    std::fs::rename(&tmp, out).map_err(write_err)?;
+    Ok(std::fs::metadata(out).map_err(write_err)?.len())
 }

@@ -68,6 +68,18 @@ pub struct Job {
     pub cancel: Arc<AtomicBool>,
     pub started: Instant,
     done: Receiver<Outcome>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Job {
+    /// A job dropped before its end (the window closes) is cancelled and waited for: the store
+    /// stays as it was and no temporary file is left.
+    fn drop(&mut self) {
+        if let Some(t) = self.thread.take() {
+            self.cancel.store(true, Ordering::SeqCst);
+            let _ = t.join();
+        }
+    }
 }
 
 impl Job {
@@ -80,7 +92,7 @@ impl Job {
         let cancel = Arc::new(AtomicBool::new(false));
         let (tx, done) = channel();
         let (p, c) = (progress.clone(), cancel.clone());
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("reprise-reception".into())
             .spawn(move || {
                 let mut last = Instant::now();
@@ -102,6 +114,7 @@ impl Job {
             cancel,
             started: Instant::now(),
             done,
+            thread: Some(thread),
         }
     }
 

@@ -126,8 +126,9 @@ pub struct Overview {
 /// An open store and its two threads. Dropping it ends the threads (their channels close).
 pub struct Session {
     pub path: PathBuf,
-    fast: Sender<Request>,
-    grid: Sender<Request>,
+    fast: Option<Sender<Request>>,
+    grid: Option<Sender<Request>>,
+    threads: Vec<std::thread::JoinHandle<()>>,
     pub replies: Receiver<Reply>,
     latest_search: Arc<AtomicU64>,
     latest_dossier: Arc<AtomicU64>,
@@ -152,6 +153,7 @@ impl Session {
         let latest_dossier = Arc::new(AtomicU64::new(0));
         let latest_grid = Arc::new(AtomicU64::new(0));
         let grid_interrupt = Arc::new(Mutex::new(None));
+        let mut threads = Vec::new();
         {
             let (path, pass, tx, wake) = (
                 path.to_path_buf(),
@@ -160,23 +162,28 @@ impl Session {
                 wake.clone(),
             );
             let (ls, ld) = (latest_search.clone(), latest_dossier.clone());
-            std::thread::Builder::new()
-                .name("reprise-base".into())
-                .spawn(move || fast_thread(&path, &pass, profiles, fast_rx, tx, wake, ls, ld))
-                .expect("thread");
+            threads.push(
+                std::thread::Builder::new()
+                    .name("reprise-base".into())
+                    .spawn(move || fast_thread(&path, &pass, profiles, fast_rx, tx, wake, ls, ld))
+                    .expect("thread"),
+            );
         }
         {
             let (path, tx, wake) = (path.to_path_buf(), reply_tx, wake);
             let (lg, gi) = (latest_grid.clone(), grid_interrupt.clone());
-            std::thread::Builder::new()
-                .name("reprise-tables".into())
-                .spawn(move || grid_thread(&path, &pass, grid_rx, tx, wake, lg, gi))
-                .expect("thread");
+            threads.push(
+                std::thread::Builder::new()
+                    .name("reprise-tables".into())
+                    .spawn(move || grid_thread(&path, &pass, grid_rx, tx, wake, lg, gi))
+                    .expect("thread"),
+            );
         }
         Session {
             path: path.to_path_buf(),
-            fast,
-            grid,
+            fast: Some(fast),
+            grid: Some(grid),
+            threads,
             replies,
             latest_search,
             latest_dossier,
@@ -206,13 +213,29 @@ impl Session {
             _ => &self.fast,
         };
         // A closed channel means the thread ended after a failed opening, already reported.
-        let _ = to.send(r);
+        if let Some(to) = to {
+            let _ = to.send(r);
+        }
     }
 
     /// Stops the table query running now, if any.
     pub fn interrupt_grid(&self) {
         if let Some(h) = self.grid_interrupt.lock().expect("lock").as_ref() {
             h.interrupt();
+        }
+    }
+}
+
+impl Drop for Session {
+    /// Closes the store: the threads end once their channel closes and the running query is
+    /// interrupted; waiting for them means no connection outlives the session (nor the process
+    /// exit), and the passphrase they hold is wiped as they end.
+    fn drop(&mut self) {
+        self.fast.take();
+        self.grid.take();
+        self.interrupt_grid();
+        for t in self.threads.drain(..) {
+            let _ = t.join();
         }
     }
 }
