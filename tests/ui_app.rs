@@ -4,7 +4,7 @@
 
 use egui::accesskit::Role;
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use reprise::ui::RepriseApp;
 use reprise::ui::settings::Dirs;
 use std::path::Path;
@@ -421,4 +421,42 @@ fn the_app_writes_nothing_personal_in_clear() {
             );
         }
     }
+}
+
+#[test]
+fn the_plain_export_asks_to_tick_that_it_is_not_encrypted() {
+    let home = tempfile::tempdir().unwrap();
+    let mut h = with_demo(home.path());
+    h.get_by_label("Livraisons").click();
+    wait_for(&mut h, "the deliveries", |h| {
+        has(h, "Livraisons de la base")
+    });
+    h.get_by_label("Exporter toute la base en clair (SQLite)…")
+        .click();
+    h.run_steps(2);
+    let out = home.path().join("clair.sqlite");
+    let f = h.get_by_role_and_label(Role::TextInput, "Fichier SQLite à écrire");
+    f.focus();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    f.type_text(&out.display().to_string());
+    h.run_steps(1);
+    assert!(
+        h.get_by_label("Exporter en clair")
+            .accesskit_node()
+            .is_disabled(),
+        "disabled until the box is ticked"
+    );
+    h.get_by_label("Je comprends que ce fichier ne sera pas chiffré")
+        .click();
+    h.run_steps(2);
+    h.get_by_label("Exporter en clair").click();
+    wait_for(&mut h, "the export", |h| has(h, "Base exportée EN CLAIR"));
+    h.check_accessibility();
+    let c = rusqlite::Connection::open(&out).unwrap();
+    let n: i64 = c
+        .query_row("SELECT count(*) FROM \"OPALES__OP_ENFANT\"", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert!(n > 1000);
 }

@@ -95,6 +95,8 @@ pub fn show(ui: &mut Ui, state: &mut State, intents: &mut Vec<Intent>) {
                         ui.end_row();
                     }
                 });
+            ui.add_space(10.0);
+            plain_export(ui, lang, &mut state.deliveries, intents);
             if let Some(e) = &state.deliveries.error {
                 widgets::error_text(ui, e);
             }
@@ -105,4 +107,81 @@ pub fn show(ui: &mut Ui, state: &mut State, intents: &mut Vec<Intent>) {
                 report_view(ui, lang, &report, &mut f.pdf_path, &f.pdf_message, intents);
             }
         });
+}
+
+/// "Exporter toute la base en clair (SQLite)…", behind a ticked warning.
+fn plain_export(
+    ui: &mut Ui,
+    lang: super::i18n::Lang,
+    d: &mut super::state::DeliveriesState,
+    intents: &mut Vec<Intent>,
+) {
+    if ui
+        .button(lang.t(
+            "Exporter toute la base en clair (SQLite)…",
+            "Export the whole store unencrypted (SQLite)…",
+        ))
+        .on_hover_text(lang.t(
+            "Pour charger les données dans le nouveau logiciel de la MDPH",
+            "To load the data into the MDPH's new software",
+        ))
+        .clicked()
+    {
+        d.plain_open = !d.plain_open;
+    }
+    if !d.plain_open {
+        return;
+    }
+    egui::Frame::group(ui.style()).inner_margin(10.0).show(ui, |ui| {
+        widgets::warning_text(
+            ui,
+            lang.t(
+                "Le fichier produit contiendra TOUTES les données de la base, données médicales comprises, NON CHIFFRÉES : quiconque y accède peut les lire. Enregistrez-le sur un support protégé et supprimez-le dès qu'il a été repris.",
+                "The file will hold ALL the store's data, medical data included, NOT ENCRYPTED: anyone who reaches it can read it. Save it on protected storage and delete it once loaded.",
+            ),
+        );
+        if d.plain_path.is_empty() {
+            let home = std::env::var_os("HOME")
+                .map(std::path::PathBuf::from)
+                .unwrap_or_default();
+            d.plain_path = home.join("reprise-en-clair.sqlite").display().to_string();
+        }
+        widgets::path_field(
+            ui,
+            lang,
+            lang.t("Fichier SQLite à écrire", "SQLite file to write"),
+            &mut d.plain_path,
+            widgets::Pick::Save("reprise-en-clair.sqlite"),
+        );
+        ui.checkbox(
+            &mut d.plain_understood,
+            lang.t(
+                "Je comprends que ce fichier ne sera pas chiffré",
+                "I understand this file will not be encrypted",
+            ),
+        );
+        ui.horizontal(|ui| {
+            if ui
+                .add_enabled(
+                    d.plain_understood && !d.plain_running,
+                    egui::Button::new(lang.t("Exporter en clair", "Export unencrypted")),
+                )
+                .clicked()
+            {
+                intents.push(Intent::ExportPlain(std::path::PathBuf::from(
+                    d.plain_path.trim(),
+                )));
+            }
+            if d.plain_running {
+                ui.spinner();
+            }
+        });
+        match &d.plain_message {
+            Some(Ok(m)) => {
+                ui.label(RichText::new(m).color(widgets::warn_color(ui)));
+            }
+            Some(Err(m)) => widgets::error_text(ui, m),
+            None => {}
+        }
+    });
 }

@@ -539,6 +539,15 @@ impl RepriseApp {
                     json,
                 });
             }
+            Intent::ExportPlain(path) => {
+                let d = &mut self.state.deliveries;
+                if !d.plain_understood {
+                    return;
+                }
+                d.plain_running = true;
+                d.plain_message = None;
+                self.send(Request::ExportPlain { path });
+            }
             Intent::SetLang(l) => {
                 self.state.settings.lang = l;
                 self.save_settings();
@@ -946,6 +955,25 @@ impl RepriseApp {
                             p.display()
                         )),
                         Err(e) => Err(widgets::sentence(&e)),
+                    });
+                }
+                Reply::PlainExported(r) => {
+                    let d = &mut self.state.deliveries;
+                    d.plain_running = false;
+                    d.plain_understood = false;
+                    d.plain_message = Some(match r {
+                        Ok((p, bytes)) => Ok(format!(
+                            "{} {} ({} {}). {}",
+                            lang.t("Base exportée EN CLAIR :", "Store exported UNENCRYPTED:"),
+                            p.display(),
+                            lang.int(bytes),
+                            lang.t("octets", "bytes"),
+                            lang.t(
+                                "Protégez ce fichier et supprimez-le dès qu'il a été repris.",
+                                "Protect this file and delete it once it has been loaded."
+                            )
+                        )),
+                        Err(e) => Err(widgets::sentence(&e.to_string())),
                     });
                 }
                 Reply::JournalFailed(e) => {

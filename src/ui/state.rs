@@ -78,6 +78,8 @@ pub enum Intent {
         verify: bool,
     },
     ExportJournal(PathBuf),
+    /// The whole store, unencrypted, after the user ticked that they understand it.
+    ExportPlain(PathBuf),
     /// The fiche de synthèse (PDF) or the whole dossier (JSON).
     PrintDossier {
         path: PathBuf,
@@ -231,6 +233,12 @@ pub struct JournalState {
 pub struct DeliveriesState {
     pub report: Option<ReceptionReport>,
     pub error: Option<String>,
+    /// The plain export: panel open, path, the "not encrypted" box ticked, how it went.
+    pub plain_open: bool,
+    pub plain_path: String,
+    pub plain_understood: bool,
+    pub plain_running: bool,
+    pub plain_message: Option<Result<String, String>>,
 }
 
 /// The whole state.

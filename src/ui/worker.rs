@@ -74,6 +74,10 @@ pub enum Request {
         /// The whole dossier as JSON instead of the PDF.
         json: bool,
     },
+    /// The whole store as a plain SQLite file (the user confirmed it is not encrypted).
+    ExportPlain {
+        path: PathBuf,
+    },
     /// An entry for the journal (the interface's own actions: print, verify).
     Record {
         action: Action,
@@ -109,6 +113,7 @@ pub enum Reply {
     Journal(Result<(Vec<audit::Entry>, Option<Vec<audit::Problem>>), StoreError>),
     JournalExported(Result<(PathBuf, u64), StoreError>),
     Printed(Result<PathBuf, String>),
+    PlainExported(Result<(PathBuf, u64), StoreError>),
     /// A consultation could not be journaled: it was not shown.
     JournalFailed(StoreError),
 }
@@ -403,6 +408,21 @@ fn fast_thread(
                 (medical, json),
                 &path,
             )),
+            Request::ExportPlain { path: out } => Reply::PlainExported(
+                crate::export::export_plain_sqlite(path, pass, &out).and_then(|bytes| {
+                    if let Err(e) = journal.record(
+                        &actor,
+                        Action::Export,
+                        "",
+                        "",
+                        &format!("base entière EN CLAIR (SQLite) vers {}", out.display()),
+                    ) {
+                        let _ = std::fs::remove_file(&out);
+                        return Err(e);
+                    }
+                    Ok((out.clone(), bytes))
+                }),
+            ),
             Request::Record {
                 action,
                 person,
