@@ -460,3 +460,79 @@ fn the_plain_export_asks_to_tick_that_it_is_not_encrypted() {
         .unwrap();
     assert!(n > 1000);
 }
+
+/// Sets the table screen's export path.
+fn set_export_path(h: &mut Harness<'static, RepriseApp>, path: &Path) {
+    let f = h.get_by_role_and_label(Role::TextInput, "Exporter la vue en CSV vers");
+    f.focus();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    f.type_text(&path.display().to_string());
+    h.run_steps(1);
+}
+
+#[test]
+fn tables_export_the_view_as_csv_and_the_table_byte_for_byte() {
+    let home = tempfile::tempdir().unwrap();
+    let mut h = with_demo(home.path());
+    h.get_by_label("Tables").click();
+    wait_for(&mut h, "the table list", |h| has(h, "Tables livrées"));
+    h.get_by_label_contains("Dossiers des personnes — ").click();
+    wait_for(&mut h, "rows", |h| has(h, "Lignes 1"));
+    // The whole table as CSV: every row, accents intact, a BOM for Excel.
+    let all = home.path().join("dossiers.csv");
+    set_export_path(&mut h, &all);
+    h.get_by_label("Exporter (CSV)").click();
+    wait_for(&mut h, "the export", |h| has(h, "lignes exportées dans"));
+    let text = std::fs::read_to_string(&all).unwrap();
+    assert!(text.starts_with('\u{feff}'));
+    let rows = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .from_reader(text.trim_start_matches('\u{feff}').as_bytes())
+        .records()
+        .count();
+    assert_eq!(rows, 1996);
+    assert!(text.contains("LEFÈVRE"), "accents survive");
+    // The delivered file, byte for byte, as `reprise export --format delivery` writes it.
+    let delivered = home.path().join("ITAC_DOSSIER.TXT");
+    set_export_path(&mut h, &home.path().join("ITAC_DOSSIER.csv"));
+    h.get_by_label("Format de livraison").click();
+    wait_for(&mut h, "the delivery export", |h| has(h, "octets écrits"));
+    let pass = home.path().join("pass");
+    std::fs::write(&pass, reprise::ui::DEMO_PASSPHRASE).unwrap();
+    let cli = home.path().join("cli.TXT");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_reprise"))
+        .args([
+            "export",
+            "--table",
+            "ITAC_DOSSIER",
+            "--format",
+            "delivery",
+            "--store",
+        ])
+        .arg(Dirs::under(home.path()).demo_store())
+        .arg("--store-passphrase-file")
+        .arg(&pass)
+        .arg("--out")
+        .arg(&cli)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(std::fs::read(&delivered).unwrap() == std::fs::read(&cli).unwrap());
+    // A filtered view: only its rows.
+    let filter = h.get_by_role_and_label(Role::TextInput, "NUM_DOSSIER");
+    filter.focus();
+    filter.type_text("=0598200008");
+    h.key_press(egui::Key::Enter);
+    wait_for(&mut h, "the filter", |h| has(h, "1 ligne retenue"));
+    let one = home.path().join("un.csv");
+    set_export_path(&mut h, &one);
+    h.get_by_label("Exporter (CSV)").click();
+    wait_for(&mut h, "the view export", |h| has(h, "1 ligne exportée"));
+    let text = std::fs::read_to_string(&one).unwrap();
+    assert_eq!(text.lines().count(), 2, "{text}");
+    assert!(text.contains("LEFÈVRE"));
+}

@@ -451,7 +451,7 @@ impl RepriseApp {
                 let filter = Filter::Equals(column, value);
                 self.open_table(&table, None, vec![filter]);
             }
-            Intent::ExportView(path) => {
+            Intent::ExportView(path, delivery_format) => {
                 let Some(v) = &mut self.state.tables.view else {
                     return;
                 };
@@ -472,6 +472,7 @@ impl RepriseApp {
                 self.send(Request::ExportView {
                     req,
                     path,
+                    delivery_format,
                     cancel,
                     progress,
                 });
@@ -991,12 +992,20 @@ impl RepriseApp {
                         && let Some(e) = &mut v.export
                     {
                         e.result = Some(match r {
-                            Ok((path, n)) => Ok(format!(
-                                "{} {} {} {}",
+                            Ok((path, n, delivery_format)) => Ok(format!(
+                                "{} {} {}",
                                 lang.int(n),
-                                lang.t("lignes exportées dans", "rows exported to"),
+                                if delivery_format {
+                                    lang.t(
+                                        "octets écrits au format de livraison dans",
+                                        "bytes written in delivery format to",
+                                    )
+                                } else if n == 1 {
+                                    lang.t("ligne exportée dans", "row exported to")
+                                } else {
+                                    lang.t("lignes exportées dans", "rows exported to")
+                                },
                                 path.display(),
-                                ""
                             )),
                             Err(crate::store::StoreError::Cancelled) => Err(lang
                                 .t(

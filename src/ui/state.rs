@@ -71,7 +71,8 @@ pub enum Intent {
         column: String,
         value: String,
     },
-    ExportView(PathBuf),
+    /// The current view as CSV, or (`true`) the whole table in delivery format.
+    ExportView(PathBuf, bool),
     ShowReport(i64),
     /// Lists the journal with the screen's filters, and verifies its chain if asked.
     LoadJournal {

@@ -127,7 +127,11 @@ fn toolbar(ui: &mut Ui, lang: Lang, v: &mut TableView, intents: &mut Vec<Intent>
                     "{}{} {}",
                     lang.int(rows.len() as u64),
                     if next.is_some() { "+" } else { "" },
-                    lang.t("lignes retenues", "matching rows")
+                    if rows.len() == 1 && next.is_none() {
+                        lang.t("ligne retenue", "matching row")
+                    } else {
+                        lang.t("lignes retenues", "matching rows")
+                    }
                 ),
                 Rows::Positional { .. } => String::new(),
             };
@@ -188,7 +192,26 @@ fn toolbar(ui: &mut Ui, lang: Lang, v: &mut TableView, intents: &mut Vec<Intent>
             ))
             .clicked()
         {
-            intents.push(Intent::ExportView(PathBuf::from(v.export_path.trim())));
+            intents.push(Intent::ExportView(PathBuf::from(v.export_path.trim()), false));
+        }
+        if !running
+            && ui
+                .add_enabled(
+                    v.sort.is_none() && v.filters.is_empty(),
+                    egui::Button::new(lang.t("Format de livraison", "Delivery format")),
+                )
+                .on_hover_text(lang.t(
+                    "Le fichier livré recréé octet pour octet (même SHA-256 que CONTROLE.TXT), toute la table",
+                    "The delivered file re-created byte for byte (same SHA-256 as CONTROLE.TXT), the whole table",
+                ))
+                .on_disabled_hover_text(lang.t(
+                    "Le format de livraison reprend toute la table dans l'ordre livré : retirez le tri et les filtres.",
+                    "Delivery format is the whole table in delivered order: clear the sort and filters.",
+                ))
+                .clicked()
+        {
+            let path = PathBuf::from(v.export_path.trim()).with_extension("TXT");
+            intents.push(Intent::ExportView(path, true));
         }
     });
     if let Some(Some(r)) = v.export.as_ref().map(|e| &e.result) {

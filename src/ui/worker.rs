@@ -54,6 +54,8 @@ pub enum Request {
     ExportView {
         req: PageRequest,
         path: PathBuf,
+        /// The delivered file re-created byte for byte (the whole table) instead of a CSV.
+        delivery_format: bool,
         cancel: Arc<AtomicBool>,
         progress: Arc<AtomicU64>,
     },
@@ -109,7 +111,8 @@ pub enum Reply {
         result: Result<Vec<(StoredTable, String, i64, String)>, StoreError>,
     },
     Report(Result<Option<ReceptionReport>, StoreError>),
-    Exported(Result<(PathBuf, u64), StoreError>),
+    /// Where, how many rows (CSV) or bytes (delivery format), and which.
+    Exported(Result<(PathBuf, u64, bool), StoreError>),
     Journal(Result<(Vec<audit::Entry>, Option<Vec<audit::Problem>>), StoreError>),
     JournalExported(Result<(PathBuf, u64), StoreError>),
     Printed(Result<PathBuf, String>),
@@ -497,11 +500,23 @@ fn grid_thread(
             Request::ExportView {
                 req,
                 path,
+                delivery_format,
                 cancel,
                 progress,
             } => Reply::Exported(
-                export_view(&store, &req, &path, &cancel, &progress, &*wake).and_then(|(p, n)| {
-                    let filters = if req.filters.is_empty() && req.sort.is_none() {
+                export_view(
+                    &store,
+                    &req,
+                    &path,
+                    delivery_format,
+                    &cancel,
+                    &progress,
+                    &*wake,
+                )
+                .and_then(|(p, n)| {
+                    let filters = if delivery_format {
+                        ", format de livraison, octets".to_string()
+                    } else if req.filters.is_empty() && req.sort.is_none() {
                         String::new()
                     } else {
                         format!(", tri {:?}, filtres {:?}", req.sort, req.filters)
@@ -521,7 +536,7 @@ fn grid_thread(
                         let _ = std::fs::remove_file(&p);
                         return Err(e);
                     }
-                    Ok((p, n))
+                    Ok((p, n, delivery_format))
                 }),
             ),
             _ => continue,
@@ -538,6 +553,7 @@ fn export_view(
     store: &Store,
     req: &PageRequest,
     path: &Path,
+    delivery_format: bool,
     cancel: &AtomicBool,
     progress: &AtomicU64,
     wake: &(dyn Fn() + Send + Sync),
@@ -553,10 +569,14 @@ fn export_view(
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(write_err)?;
     let n = {
         let mut out = std::io::BufWriter::new(tmp.as_file_mut());
-        let n = crate::export::export_view_csv(store, req, &mut out, cancel, &mut |n| {
-            progress.store(n, Ordering::Relaxed);
-            wake();
-        })?;
+        let n = if delivery_format {
+            crate::export::export_delivery(store, &store.table(&req.table)?, &mut out)?
+        } else {
+            crate::export::export_view_csv(store, req, &mut out, cancel, &mut |n| {
+                progress.store(n, Ordering::Relaxed);
+                wake();
+            })?
+        };
         std::io::Write::flush(&mut out).map_err(write_err)?;
         n
     };
