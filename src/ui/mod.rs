@@ -1346,27 +1346,31 @@ impl RepriseApp {
         };
         times.push(t * 1000.0);
         if times.len().is_multiple_of(100) {
-            let mut sorted = times.clone();
-            sorted.sort_by(f32::total_cmp);
-            let at = |p: f64| sorted[((sorted.len() as f64 * p) as usize).min(sorted.len() - 1)];
-            let over: Vec<String> = times
-                .iter()
-                .enumerate()
-                .filter(|(_, t)| **t > 16.0)
-                .map(|(i, t)| format!("#{i}:{t:.0}"))
-                .collect();
-            let _ = std::fs::write(
-                path,
-                format!(
-                    "frames {} p50 {:.2} ms p99 {:.2} ms max {:.2} ms; over 16 ms: {} ({})\n",
-                    sorted.len(),
-                    at(0.5),
-                    at(0.99),
-                    sorted[sorted.len() - 1],
-                    over.len(),
-                    over.join(" ")
-                ),
-            );
+            // Summed up on another thread, so that the measure does not weigh on the frames.
+            let (path, mut sorted) = (path.clone(), times.clone());
+            std::thread::spawn(move || {
+                let over: Vec<String> = sorted
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, t)| **t > 16.0)
+                    .map(|(i, t)| format!("#{i}:{t:.0}"))
+                    .collect();
+                sorted.sort_by(f32::total_cmp);
+                let at =
+                    |p: f64| sorted[((sorted.len() as f64 * p) as usize).min(sorted.len() - 1)];
+                let _ = std::fs::write(
+                    path,
+                    format!(
+                        "frames {} p50 {:.2} ms p99 {:.2} ms max {:.2} ms; over 16 ms: {} ({})\n",
+                        sorted.len(),
+                        at(0.5),
+                        at(0.99),
+                        sorted[sorted.len() - 1],
+                        over.len(),
+                        over.join(" ")
+                    ),
+                );
+            });
         }
     }
 }

@@ -248,6 +248,16 @@ impl Drop for Session {
     }
 }
 
+/// Background threads yield to the one that draws: on a two-core workstation, a page being
+/// decrypted must not delay a frame. (On Linux `nice` applies to the calling thread only.)
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: nice() only changes the scheduling priority of the calling thread.
+    unsafe {
+        libc::nice(5);
+    }
+}
+
 fn open_store(path: &Path, pass: &SecretString) -> Result<Store, StoreError> {
     Store::open(path, pass)
 }
@@ -453,6 +463,7 @@ fn grid_thread(
     latest: Arc<AtomicU64>,
     interrupt: Arc<Mutex<Option<rusqlite::InterruptHandle>>>,
 ) {
+    lower_priority();
     let (Ok(store), Ok(journal)) = (open_store(path, pass), Journal::open(path, pass)) else {
         // The fast thread reports the failure.
         return;
