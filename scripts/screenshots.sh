@@ -28,12 +28,15 @@ sleep 1
 click 120 443
 sleep 2
 shot $OUT/4-tables.png
-click 282 18
+click 352 18
 sleep 1
 click 952 125
 sleep 1
 shot $OUT/5-livraisons.png
-click 383 18
+click 275 18
+sleep 1
+shot $OUT/7-journal.png
+click 454 18
 sleep 1
 STEPS
 REPRISE_HOME="$HOME_DIR" "$SHOT" "$OUT/6-reception.png" "Reprise" "$STEPS" -- target/release/reprise

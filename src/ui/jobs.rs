@@ -243,7 +243,7 @@ fn install_demo(
         }
         let delivery = Delivery::open(&path).map_err(reception::ReceiveError::from)?;
         let secret = Secret::Passphrase(pass.clone());
-        store::import(
+        let outcome = store::import(
             &delivery,
             ImportOptions {
                 store,
@@ -258,6 +258,7 @@ fn install_demo(
                 },
             },
         )?;
+        crate::audit::record_import(store, &pass, &outcome)?;
     }
     Ok(())
 }

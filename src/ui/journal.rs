@@ -136,7 +136,10 @@ pub fn show(ui: &mut Ui, state: &mut State, intents: &mut Vec<Intent>) {
                     // Newest first.
                     for e in j.entries.iter().rev() {
                         ui.label(e.seq.to_string());
-                        ui.label(&e.at);
+                        let at = chrono::NaiveDateTime::parse_from_str(&e.at, "%Y-%m-%d %H:%M:%S")
+                            .map(|d| d.format("%d/%m/%Y %H:%M:%S").to_string())
+                            .unwrap_or_else(|_| e.at.clone());
+                        ui.label(at);
                         ui.label(format!("{}@{}", e.user, e.workstation));
                         ui.label(e.action_label());
                         let seen: Vec<&str> =
