@@ -741,6 +741,7 @@ impl RepriseApp {
             return;
         };
         let with_labels = v.columns.is_empty();
+        session.set_grid_top(v.top.max(0.0) as i64);
         let base = PageRequest {
             table: v.name.clone(),
             sort: v.sort.clone(),
@@ -884,6 +885,17 @@ impl RepriseApp {
                     start_position,
                     result,
                 } => self.take_page(generation, start_position, result),
+                Reply::PageSkipped {
+                    generation,
+                    start_position,
+                } => {
+                    if let Some(v) = &mut self.state.tables.view
+                        && v.generation == generation
+                        && let Rows::Positional { pending, .. } = &mut v.rows
+                    {
+                        pending.remove(&((start_position - 1) / BLOCK));
+                    }
+                }
                 Reply::Followed(r) => match r {
                     Ok(Some((t, record))) => {
                         let name = format!("{}.{}", t.application, t.name);
@@ -1036,7 +1048,13 @@ impl RepriseApp {
         v.busy_since = None;
         let (page, labels) = match result {
             Ok(x) => x,
-            Err(crate::store::StoreError::Cancelled) => return,
+            Err(crate::store::StoreError::Cancelled) => {
+                // Asked again when still needed.
+                if let (Rows::Positional { pending, .. }, Some(p)) = (&mut v.rows, start_position) {
+                    pending.remove(&((p - 1) / BLOCK));
+                }
+                return;
+            }
             Err(e) => {
                 v.error = Some(widgets::sentence(&e.to_string()));
                 if let Rows::Sequential { pending, next, .. } = &mut v.rows {

@@ -111,6 +111,11 @@ pub enum Reply {
         result: Result<Vec<(StoredTable, String, i64, String)>, StoreError>,
     },
     Report(Result<Option<ReceptionReport>, StoreError>),
+    /// A block not read because the grid is no longer near it.
+    PageSkipped {
+        generation: u64,
+        start_position: i64,
+    },
     /// Where, how many rows (CSV) or bytes (delivery format), and which.
     Exported(Result<(PathBuf, u64, bool), StoreError>),
     Journal(Result<(Vec<audit::Entry>, Option<Vec<audit::Problem>>), StoreError>),
@@ -142,6 +147,8 @@ pub struct Session {
     latest_dossier: Arc<AtomicU64>,
     latest_grid: Arc<AtomicU64>,
     grid_interrupt: Arc<Mutex<Option<rusqlite::InterruptHandle>>>,
+    /// The first row the grid shows: blocks asked for rows far from it are skipped.
+    grid_top: Arc<std::sync::atomic::AtomicI64>,
     pub overview: Option<Overview>,
 }
 
@@ -161,6 +168,7 @@ impl Session {
         let latest_dossier = Arc::new(AtomicU64::new(0));
         let latest_grid = Arc::new(AtomicU64::new(0));
         let grid_interrupt = Arc::new(Mutex::new(None));
+        let grid_top = Arc::new(std::sync::atomic::AtomicI64::new(0));
         let mut threads = Vec::new();
         {
             let (path, pass, tx, wake) = (
@@ -179,11 +187,15 @@ impl Session {
         }
         {
             let (path, tx, wake) = (path.to_path_buf(), reply_tx, wake);
-            let (lg, gi) = (latest_grid.clone(), grid_interrupt.clone());
+            let (lg, gi, gt) = (
+                latest_grid.clone(),
+                grid_interrupt.clone(),
+                grid_top.clone(),
+            );
             threads.push(
                 std::thread::Builder::new()
                     .name("reprise-tables".into())
-                    .spawn(move || grid_thread(&path, &pass, grid_rx, tx, wake, lg, gi))
+                    .spawn(move || grid_thread(&path, &pass, grid_rx, tx, wake, (lg, gi, gt)))
                     .expect("thread"),
             );
         }
@@ -197,6 +209,7 @@ impl Session {
             latest_dossier,
             latest_grid,
             grid_interrupt,
+            grid_top,
             overview: None,
         }
     }
@@ -211,8 +224,11 @@ impl Session {
                 self.latest_dossier.store(*generation, Ordering::SeqCst)
             }
             Request::Page { generation, .. } => {
-                self.latest_grid.store(*generation, Ordering::SeqCst);
-                self.interrupt_grid();
+                // A new view (table, sort, filters) stops what the old one still reads; more
+                // blocks of the same view do not.
+                if self.latest_grid.swap(*generation, Ordering::SeqCst) < *generation {
+                    self.interrupt_grid();
+                }
             }
             _ => {}
         }
@@ -224,6 +240,11 @@ impl Session {
         if let Some(to) = to {
             let _ = to.send(r);
         }
+    }
+
+    /// Where the grid is (its first row, 0-based): positioned blocks far from it are not read.
+    pub fn set_grid_top(&self, top: i64) {
+        self.grid_top.store(top, Ordering::Relaxed);
     }
 
     /// Stops the table query running now, if any.
@@ -454,14 +475,21 @@ fn fast_thread(
     }
 }
 
+/// What the grid thread shares with the interface: the latest view, the interrupt handle, where
+/// the grid is.
+type GridShared = (
+    Arc<AtomicU64>,
+    Arc<Mutex<Option<rusqlite::InterruptHandle>>>,
+    Arc<std::sync::atomic::AtomicI64>,
+);
+
 fn grid_thread(
     path: &Path,
     pass: &SecretString,
     rx: Receiver<Request>,
     tx: Sender<Reply>,
     wake: Arc<dyn Fn() + Send + Sync>,
-    latest: Arc<AtomicU64>,
-    interrupt: Arc<Mutex<Option<rusqlite::InterruptHandle>>>,
+    (latest, interrupt, top): GridShared,
 ) {
     lower_priority();
     let (Ok(store), Ok(journal)) = (open_store(path, pass), Journal::open(path, pass)) else {
@@ -485,6 +513,20 @@ fn grid_thread(
                     browse::Start::Position(p) => Some(p),
                     _ => None,
                 };
+                // A block of delivery order the grid has scrolled far away from: not read (the
+                // grid asks again if it comes back).
+                if let Some(p) = start_position
+                    && req.sort.is_none()
+                    && req.filters.is_empty()
+                    && (p - 1 - top.load(Ordering::Relaxed)).abs() > 4 * req.limit as i64
+                {
+                    let _ = tx.send(Reply::PageSkipped {
+                        generation,
+                        start_position: p,
+                    });
+                    wake();
+                    continue;
+                }
                 let result = browse::page(&store, &req).and_then(|p| {
                     if !with_labels {
                         return Ok((p, None));
