@@ -223,12 +223,12 @@ impl Session {
             Request::Dossier { generation, .. } => {
                 self.latest_dossier.store(*generation, Ordering::SeqCst)
             }
-            Request::Page { generation, .. } => {
-                // A new view (table, sort, filters) stops what the old one still reads; more
-                // blocks of the same view do not.
-                if self.latest_grid.swap(*generation, Ordering::SeqCst) < *generation {
-                    self.interrupt_grid();
-                }
+            // A new view (table, sort, filters) stops what the old one still reads; more blocks
+            // of the same view do not.
+            Request::Page { generation, .. }
+                if self.latest_grid.swap(*generation, Ordering::SeqCst) < *generation =>
+            {
+                self.interrupt_grid();
             }
             _ => {}
         }
