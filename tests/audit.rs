@@ -2,78 +2,12 @@
 //! `import` write it, a wrong passphrase is noted, `audit` lists and filters it, and
 //! `audit --verify` finds an entry changed, removed or inserted and names it.
 
-use rusqlite::Connection;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+#[path = "common/store_env.rs"]
+mod store_env;
 
-const STORE_PASS: &str = "phrase-de-passe-du-journal";
-
-struct Env {
-    dir: tempfile::TempDir,
-}
-
-impl Env {
-    fn new() -> Env {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("demo-pass"), "demo-reprise-2008\n").unwrap();
-        std::fs::write(dir.path().join("store-pass"), format!("{STORE_PASS}\n")).unwrap();
-        std::fs::write(dir.path().join("wrong-pass"), "pas-la-bonne-phrase\n").unwrap();
-        let env = Env { dir };
-        let itac = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("sample-data/REPRISE_ITAC_059_20081015.tar.age");
-        let out = env.run(&[
-            "import",
-            itac.to_str().unwrap(),
-            "--passphrase-file",
-            env.p("demo-pass").to_str().unwrap(),
-        ]);
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        env
-    }
-
-    fn p(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn store(&self) -> PathBuf {
-        self.p("base")
-    }
-
-    /// Runs `reprise ARGS --store BASE --store-passphrase-file …`.
-    fn run_with(&self, args: &[&str], pass: &str) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_reprise"))
-            .args(args)
-            .arg("--store")
-            .arg(self.store())
-            .arg("--store-passphrase-file")
-            .arg(self.p(pass))
-            .env("USER", "agent.accueil")
-            .env_remove("REPRISE_STORE_PASSPHRASE")
-            .output()
-            .unwrap()
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.run_with(args, "store-pass")
-    }
-
-    fn stdout(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// The journal opened directly with SQLCipher, to tamper with it.
-    fn raw_journal(&self) -> Connection {
-        let c = Connection::open(reprise::audit::journal_path(&self.store())).unwrap();
-        c.pragma_update(None, "key", STORE_PASS).unwrap();
-        c
-    }
-}
+use std::path::Path;
+use std::process::Command;
+use store_env::StoreEnv as Env;
 
 #[test]
 fn consultations_are_journaled_and_listed() {
@@ -107,7 +41,9 @@ fn consultations_are_journaled_and_listed() {
     );
     // A wrong passphrase: refused, and noted.
     assert_eq!(
-        env.run_with(&["search", "x"], "wrong-pass").status.code(),
+        env.run_with(&["search", "x"], Some("wrong-pass"))
+            .status
+            .code(),
         Some(5)
     );
     let list = env.stdout(&["audit"]);

@@ -2,83 +2,13 @@
 //! explicit confirmation, the purge at the end of retention, and nothing personal left in
 //! clear anywhere the tool writes (store and journal encrypted, no temporary files).
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+#[path = "common/store_env.rs"]
+mod store_env;
 
-const STORE_PASS: &str = "phrase-de-passe-protection";
+use store_env::{StoreEnv as Env, files_under};
+
 /// A surname of the sample deliveries (ITAC dossier 0598200008).
 const SURNAME: &str = "MARCHAND";
-
-struct Env {
-    dir: tempfile::TempDir,
-}
-
-impl Env {
-    fn new() -> Env {
-        let dir = tempfile::tempdir().unwrap();
-        for d in ["base", "tmp", "home"] {
-            std::fs::create_dir(dir.path().join(d)).unwrap();
-        }
-        std::fs::write(dir.path().join("demo-pass"), "demo-reprise-2008\n").unwrap();
-        std::fs::write(dir.path().join("store-pass"), format!("{STORE_PASS}\n")).unwrap();
-        let env = Env { dir };
-        let itac = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("sample-data/REPRISE_ITAC_059_20081015.tar.age");
-        let out = env.run(&[
-            "import",
-            itac.to_str().unwrap(),
-            "--passphrase-file",
-            env.p("demo-pass").to_str().unwrap(),
-        ]);
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        env
-    }
-
-    fn p(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn store(&self) -> PathBuf {
-        self.p("base").join("reprise.base")
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_reprise"))
-            .args(args)
-            .arg("--store")
-            .arg(self.store())
-            .args(
-                (!args.contains(&"purge"))
-                    .then(|| ["--store-passphrase-file".into(), self.p("store-pass")])
-                    .into_iter()
-                    .flatten(),
-            )
-            .env("TMPDIR", self.p("tmp"))
-            .env("HOME", self.p("home"))
-            .env("REPRISE_HOME", self.p("home"))
-            .stdin(Stdio::null())
-            .output()
-            .unwrap()
-    }
-}
-
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(files_under(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
-}
 
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
@@ -164,10 +94,10 @@ fn purge_removes_the_store_and_everything_of_it_after_confirmation() {
     let env = Env::new();
     assert!(env.run(&["search", "x"]).status.success());
     std::fs::write(env.p("base").join("autre-fichier.txt"), "à garder").unwrap();
-    let refused = env.run(&["purge"]);
+    let refused = env.run_with(&["purge"], None);
     assert_eq!(refused.status.code(), Some(2));
     assert!(env.store().exists());
-    let done = env.run(&["purge", "--yes"]);
+    let done = env.run_with(&["purge", "--yes"], None);
     assert!(
         done.status.success(),
         "{}",

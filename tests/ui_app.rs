@@ -6,9 +6,12 @@ use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use reprise::ui::RepriseApp;
+#[path = "common/store_env.rs"]
+mod store_env;
 use reprise::ui::settings::Dirs;
 use std::path::Path;
 use std::time::{Duration, Instant};
+use store_env::files_under;
 
 fn app(home: &Path) -> Harness<'static, RepriseApp> {
     let dirs = Dirs::under(home);
@@ -60,6 +63,15 @@ fn open_first_dossier(h: &mut Harness<'static, RepriseApp>, text: &str) {
     wait_for(h, "results", |h| has(h, "trouvée"));
     h.key_press(egui::Key::Enter);
     wait_for(h, "the dossier", |h| has(h, "Chronologie"));
+}
+
+/// Replaces the text of the field named `label`.
+fn replace_text(h: &mut Harness<'static, RepriseApp>, role: Role, label: &str, text: &str) {
+    let f = h.get_by_role_and_label(role, label);
+    f.focus();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    f.type_text(text);
+    h.run_steps(1);
 }
 
 fn has(h: &Harness<'static, RepriseApp>, text: &str) -> bool {
@@ -216,22 +228,24 @@ fn cancelling_an_import_leaves_the_store_as_it_was() {
         .expect("a delivery folder");
     h.get_by_label("Réceptionner…").click();
     h.run_steps(2);
-    let set = |h: &Harness<'static, RepriseApp>, label: &str, text: &str| {
-        let f = h.get_by_role_and_label(Role::TextInput, label);
-        f.focus();
-        f.type_text(text);
-    };
-    set(&h, "Livraison (fichier)", &delivery.display().to_string());
-    h.run_steps(2);
-    let store_field = h.get_by_role_and_label(Role::TextInput, "Fichier de la base");
-    store_field.focus();
-    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-    store_field.type_text(&store.display().to_string());
-    h.run_steps(2);
-    let pass = h.get_by_role_and_label(Role::PasswordInput, "Phrase de passe de la base");
-    pass.focus();
-    pass.type_text(reprise::ui::DEMO_PASSPHRASE);
-    h.run_steps(2);
+    replace_text(
+        &mut h,
+        Role::TextInput,
+        "Livraison (fichier)",
+        &delivery.display().to_string(),
+    );
+    replace_text(
+        &mut h,
+        Role::TextInput,
+        "Fichier de la base",
+        &store.display().to_string(),
+    );
+    replace_text(
+        &mut h,
+        Role::PasswordInput,
+        "Phrase de passe de la base",
+        reprise::ui::DEMO_PASSPHRASE,
+    );
     h.get_by_label("Vérifier et importer").click();
     h.run_steps(2);
     // The store holds an OPALES delivery already: confirm its replacement, then cancel.
@@ -307,11 +321,12 @@ fn checking_a_delivery_shows_the_verdict_and_saves_the_report() {
     assert!(has(&h, "DONNEES/ITAC_DOSSIER.TXT"));
     h.check_accessibility();
     let pdf = home.path().join("pv.pdf");
-    let field = h.get_by_role_and_label(Role::TextInput, "Procès-verbal PDF :");
-    field.focus();
-    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-    field.type_text(&pdf.display().to_string());
-    h.run_steps(1);
+    replace_text(
+        &mut h,
+        Role::TextInput,
+        "Procès-verbal PDF :",
+        &pdf.display().to_string(),
+    );
     h.get_by_label("Enregistrer le procès-verbal (PDF)").click();
     wait_for(&mut h, "the saved report", |h| {
         has(h, "Procès-verbal enregistré")
@@ -330,11 +345,12 @@ fn the_journal_lists_what_was_seen_and_verifies() {
     h.get_by_label("Imprimer / PDF…").click();
     h.run_steps(2);
     let pdf = home.path().join("fiche.pdf");
-    let f = h.get_by_role_and_label(Role::TextInput, "Fichier à écrire");
-    f.focus();
-    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-    f.type_text(&pdf.display().to_string());
-    h.run_steps(1);
+    replace_text(
+        &mut h,
+        Role::TextInput,
+        "Fichier à écrire",
+        &pdf.display().to_string(),
+    );
     h.get_by_label("Enregistrer la fiche (PDF)").click();
     wait_for(&mut h, "the fiche", |h| has(h, "Enregistré :"));
     assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF"));
@@ -380,19 +396,6 @@ fn the_journal_lists_what_was_seen_and_verifies() {
     wait_for(&mut h, "the filtered journal", |h| has(h, "0 entrées"));
 }
 
-fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(files_under(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
-}
-
 #[test]
 fn the_app_writes_nothing_personal_in_clear() {
     let home = tempfile::tempdir().unwrap();
@@ -435,11 +438,12 @@ fn the_plain_export_asks_to_tick_that_it_is_not_encrypted() {
         .click();
     h.run_steps(2);
     let out = home.path().join("clair.sqlite");
-    let f = h.get_by_role_and_label(Role::TextInput, "Fichier SQLite à écrire");
-    f.focus();
-    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-    f.type_text(&out.display().to_string());
-    h.run_steps(1);
+    replace_text(
+        &mut h,
+        Role::TextInput,
+        "Fichier SQLite à écrire",
+        &out.display().to_string(),
+    );
     assert!(
         h.get_by_label("Exporter en clair")
             .accesskit_node()
@@ -463,11 +467,12 @@ fn the_plain_export_asks_to_tick_that_it_is_not_encrypted() {
 
 /// Sets the table screen's export path.
 fn set_export_path(h: &mut Harness<'static, RepriseApp>, path: &Path) {
-    let f = h.get_by_role_and_label(Role::TextInput, "Exporter la vue en CSV vers");
-    f.focus();
-    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-    f.type_text(&path.display().to_string());
-    h.run_steps(1);
+    replace_text(
+        h,
+        Role::TextInput,
+        "Exporter la vue en CSV vers",
+        &path.display().to_string(),
+    );
 }
 
 #[test]

@@ -125,41 +125,15 @@ fn print_pdf(
     d: &dossier::Dossier,
     path: &std::path::Path,
 ) -> u8 {
-    let linked = crate::report::pdf::linked_lines(store, d);
-    let info = crate::report::pdf::PrintInfo {
-        by: journaled.actor.user.clone(),
-        at: chrono::Local::now().naive_local(),
-        linked,
-    };
-    let bytes = match crate::report::pdf::render_dossier(d, &info) {
-        Ok(b) => b,
-        Err(e) => return fail(e, exit::STORE),
-    };
-    let medical = d.medical_included;
-    if let Err(c) = journaled.record(
-        crate::audit::Action::Print,
-        &d.summary,
-        &format!("{} {}", d.application, d.number),
-        &format!(
-            "fiche de synthèse PDF vers {}{}",
-            path.display(),
-            if medical {
-                ", avec les données médicales"
-            } else {
-                ""
-            }
-        ),
+    if let Err(e) = crate::report::pdf::save_dossier(
+        store,
+        d,
+        crate::report::pdf::DossierFile::Pdf,
+        &journaled.journal,
+        &journaled.actor,
+        path,
     ) {
-        return c;
-    }
-    let tmp = path.with_extension("part");
-    let written = std::fs::write(&tmp, &bytes).and_then(|()| std::fs::rename(&tmp, path));
-    if let Err(e) = written {
-        let _ = std::fs::remove_file(&tmp);
-        return fail(
-            format!("écriture impossible de {} : {e}", path.display()),
-            exit::STORE,
-        );
+        return fail(e, exit::STORE);
     }
     println!("Fiche de synthèse écrite : {}", path.display());
     exit::OK

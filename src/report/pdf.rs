@@ -25,7 +25,7 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 
 mod dossier;
-pub use dossier::{PrintInfo, linked_lines, render_dossier};
+pub use dossier::{DossierFile, PrintInfo, linked_lines, render_dossier, save_dossier};
 
 pub(crate) static REGULAR_TTF: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 static BOLD_TTF: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-Bold.ttf");

@@ -115,41 +115,54 @@ pub fn show(ui: &mut Ui, state: &mut State, intents: &mut Vec<Intent>) {
         ))
         .weak(),
     );
-    egui::ScrollArea::both()
-        .auto_shrink([false, false])
-        .show(ui, |ui| {
-            egui::Grid::new("journal")
-                .striped(true)
-                .num_columns(5)
-                .spacing([14.0, 4.0])
-                .show(ui, |ui| {
-                    for h in [
-                        lang.t("N°", "No."),
-                        lang.t("Date", "Date"),
-                        lang.t("Utilisateur @ poste", "User @ workstation"),
-                        lang.t("Action", "Action"),
-                        lang.t("Ce qui a été vu", "What was seen"),
-                    ] {
-                        ui.label(RichText::new(h).strong());
-                    }
-                    ui.end_row();
-                    // Newest first.
-                    for e in j.entries.iter().rev() {
-                        ui.label(e.seq.to_string());
-                        let at = chrono::NaiveDateTime::parse_from_str(&e.at, "%Y-%m-%d %H:%M:%S")
-                            .map(|d| d.format("%d/%m/%Y %H:%M:%S").to_string())
-                            .unwrap_or_else(|_| e.at.clone());
-                        ui.label(at);
-                        ui.label(format!("{}@{}", e.user, e.workstation));
-                        ui.label(e.action_label());
-                        let seen: Vec<&str> =
-                            [e.person.as_str(), e.dossier.as_str(), e.detail.as_str()]
-                                .into_iter()
-                                .filter(|s| !s.is_empty())
-                                .collect();
-                        ui.label(seen.join(" — "));
-                        ui.end_row();
-                    }
+    // Only the rows on screen are laid out: a journal grows for years.
+    let entries = &j.entries;
+    let cell = egui::Layout::left_to_right(egui::Align::Center);
+    egui_extras::TableBuilder::new(ui)
+        .id_salt("journal")
+        .striped(true)
+        .resizable(true)
+        .cell_layout(cell)
+        .column(egui_extras::Column::initial(50.0))
+        .column(egui_extras::Column::initial(150.0))
+        .column(egui_extras::Column::initial(160.0))
+        .column(egui_extras::Column::initial(190.0))
+        .column(egui_extras::Column::remainder())
+        .header(22.0, |mut header| {
+            for h in [
+                lang.t("N°", "No."),
+                lang.t("Date", "Date"),
+                lang.t("Utilisateur @ poste", "User @ workstation"),
+                lang.t("Action", "Action"),
+                lang.t("Ce qui a été vu", "What was seen"),
+            ] {
+                header.col(|ui| {
+                    ui.label(RichText::new(h).strong());
                 });
+            }
+        })
+        .body(|body| {
+            body.rows(22.0, entries.len(), |mut row| {
+                // Newest first.
+                let e = &entries[entries.len() - 1 - row.index()];
+                let at = chrono::NaiveDateTime::parse_from_str(&e.at, "%Y-%m-%d %H:%M:%S")
+                    .map(|d| d.format("%d/%m/%Y %H:%M:%S").to_string())
+                    .unwrap_or_else(|_| e.at.clone());
+                let seen: Vec<&str> = [e.person.as_str(), e.dossier.as_str(), e.detail.as_str()]
+                    .into_iter()
+                    .filter(|s| !s.is_empty())
+                    .collect();
+                for text in [
+                    e.seq.to_string(),
+                    at,
+                    format!("{}@{}", e.user, e.workstation),
+                    e.action_label(),
+                    seen.join(" — "),
+                ] {
+                    row.col(|ui| {
+                        ui.label(text);
+                    });
+                }
+            });
         });
 }

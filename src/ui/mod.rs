@@ -359,30 +359,31 @@ impl RepriseApp {
                 }
             }
             Intent::SaveReportPdf(path) => {
-                let r = &mut self.state.reception;
-                let report = r
-                    .report
-                    .clone()
-                    .or_else(|| self.state.deliveries.report.clone());
+                // The report on screen: the deliveries screen shows a stored one.
+                let report = if self.state.screen == Screen::Deliveries {
+                    self.state.deliveries.report.clone()
+                } else {
+                    self.state.reception.report.clone()
+                };
                 let Some(report) = report else { return };
-                let result = crate::report::pdf::render(&report)
-                    .and_then(|bytes| std::fs::write(&path, bytes).map_err(|e| e.to_string()));
-                r.pdf_message = Some(match result {
-                    Ok(()) => Ok(format!(
-                        "{} {}",
-                        lang.t("Procès-verbal enregistré :", "Report saved:"),
-                        path.display()
-                    )),
-                    Err(e) => Err(format!(
-                        "{} « {} » : {e}. {}",
-                        lang.t("Impossible d'écrire", "Cannot write"),
-                        path.display(),
-                        lang.t(
-                            "Choisissez un autre emplacement.",
-                            "Choose another location."
-                        )
-                    )),
+                // Rendered and written off the UI thread; `poll` takes the result.
+                let (tx, rx) = std::sync::mpsc::channel();
+                let wake = self.wake();
+                std::thread::spawn(move || {
+                    let tmp = path.with_extension("part");
+                    let result = crate::report::pdf::render(&report).and_then(|bytes| {
+                        std::fs::write(&tmp, bytes)
+                            .and_then(|()| std::fs::rename(&tmp, &path))
+                            .map_err(|e| {
+                                let _ = std::fs::remove_file(&tmp);
+                                e.to_string()
+                            })
+                    });
+                    let _ = tx.send(result.map(|()| path.clone()).map_err(|e| (path, e)));
+                    wake();
                 });
+                self.state.reception.pdf_message = None;
+                self.state.reception.pdf_pending = Some(rx);
             }
             Intent::OpenTable(name) => self.open_table(&name, None, Vec::new()),
             Intent::SortBy(column) => {
@@ -799,6 +800,26 @@ impl RepriseApp {
     /// Takes in what the threads answered.
     fn poll(&mut self) {
         let lang = self.state.lang();
+        let r = &mut self.state.reception;
+        if let Some(written) = r.pdf_pending.as_ref().and_then(|rx| rx.try_recv().ok()) {
+            r.pdf_pending = None;
+            r.pdf_message = Some(match written {
+                Ok(path) => Ok(format!(
+                    "{} {}",
+                    lang.t("Procès-verbal enregistré :", "Report saved:"),
+                    path.display()
+                )),
+                Err((path, e)) => Err(format!(
+                    "{} « {} » : {e}. {}",
+                    lang.t("Impossible d'écrire", "Cannot write"),
+                    path.display(),
+                    lang.t(
+                        "Choisissez un autre emplacement.",
+                        "Choose another location."
+                    )
+                )),
+            });
+        }
         if let Some(job) = &self.state.job
             && let Some(outcome) = job.poll()
         {
@@ -1228,7 +1249,66 @@ impl RepriseApp {
             ui.horizontal_wrapped(|ui| {
                 ui.label(egui::RichText::new("Reprise").strong().size(18.0));
                 ui.separator();
-                let mut nav = |ui: &mut egui::Ui, screen: Screen, text: &str, hint: &str| {
+                // The screens on offer: the store's once it is open, home before.
+                let mut screens: Vec<(Screen, &str, &str)> = Vec::new();
+                if unlocked {
+                    screens.extend([
+                        (
+                            Screen::Search,
+                            lang.t("Recherche", "Search"),
+                            lang.t("Retrouver une personne (Ctrl+F)", "Find a person (Ctrl+F)"),
+                        ),
+                        (
+                            Screen::Tables,
+                            lang.t("Tables", "Tables"),
+                            lang.t(
+                                "Parcourir toutes les tables livrées",
+                                "Browse every delivered table",
+                            ),
+                        ),
+                        (
+                            Screen::Journal,
+                            lang.t("Journal", "Journal"),
+                            lang.t(
+                                "Journal des consultations : qui a vu quoi, quand",
+                                "Consultation journal: who saw what, when",
+                            ),
+                        ),
+                        (
+                            Screen::Deliveries,
+                            lang.t("Livraisons", "Deliveries"),
+                            lang.t(
+                                "Les livraisons de la base et leurs délais",
+                                "The store's deliveries and their deadlines",
+                            ),
+                        ),
+                    ]);
+                } else {
+                    screens.push((
+                        Screen::Welcome,
+                        lang.t("Accueil", "Home"),
+                        lang.t("Retour à l'accueil", "Back to the start"),
+                    ));
+                }
+                screens.extend([
+                    (
+                        Screen::Reception,
+                        lang.t("Réceptionner…", "Receive…"),
+                        lang.t(
+                            "Vérifier et importer une livraison",
+                            "Check and import a delivery",
+                        ),
+                    ),
+                    (
+                        Screen::Settings,
+                        lang.t("Réglages", "Settings"),
+                        lang.t(
+                            "Langue, thème, taille du texte, verrouillage",
+                            "Language, theme, text size, lock",
+                        ),
+                    ),
+                ]);
+                for (screen, text, hint) in screens {
                     let selected = self.state.screen == screen
                         || (screen == Screen::Search && self.state.screen == Screen::Dossier);
                     if ui
@@ -1238,67 +1318,7 @@ impl RepriseApp {
                     {
                         intents.push(Intent::Go(screen));
                     }
-                };
-                if unlocked {
-                    nav(
-                        ui,
-                        Screen::Search,
-                        lang.t("Recherche", "Search"),
-                        lang.t("Retrouver une personne (Ctrl+F)", "Find a person (Ctrl+F)"),
-                    );
-                    nav(
-                        ui,
-                        Screen::Tables,
-                        lang.t("Tables", "Tables"),
-                        lang.t(
-                            "Parcourir toutes les tables livrées",
-                            "Browse every delivered table",
-                        ),
-                    );
-                    nav(
-                        ui,
-                        Screen::Journal,
-                        lang.t("Journal", "Journal"),
-                        lang.t(
-                            "Journal des consultations : qui a vu quoi, quand",
-                            "Consultation journal: who saw what, when",
-                        ),
-                    );
-                    nav(
-                        ui,
-                        Screen::Deliveries,
-                        lang.t("Livraisons", "Deliveries"),
-                        lang.t(
-                            "Les livraisons de la base et leurs délais",
-                            "The store's deliveries and their deadlines",
-                        ),
-                    );
-                } else {
-                    nav(
-                        ui,
-                        Screen::Welcome,
-                        lang.t("Accueil", "Home"),
-                        lang.t("Retour à l'accueil", "Back to the start"),
-                    );
                 }
-                nav(
-                    ui,
-                    Screen::Reception,
-                    lang.t("Réceptionner…", "Receive…"),
-                    lang.t(
-                        "Vérifier et importer une livraison",
-                        "Check and import a delivery",
-                    ),
-                );
-                nav(
-                    ui,
-                    Screen::Settings,
-                    lang.t("Réglages", "Settings"),
-                    lang.t(
-                        "Langue, thème, taille du texte, verrouillage",
-                        "Language, theme, text size, lock",
-                    ),
-                );
                 if unlocked {
                     ui.separator();
                     if ui

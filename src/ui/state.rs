@@ -123,6 +123,8 @@ pub struct ReceptionForm {
     pub replaced: Option<String>,
     pub pdf_path: String,
     pub pdf_message: Option<Result<String, String>>,
+    /// The procès-verbal being written: where, or why it could not be.
+    pub pdf_pending: Option<std::sync::mpsc::Receiver<Result<PathBuf, (PathBuf, String)>>>,
     pub cancelled: bool,
 }
 

@@ -650,44 +650,11 @@ fn print_dossier(
     let d = dossier::assemble(store, profiles, application, number, medical)
         .map_err(|e| e.to_string())?
         .ok_or_else(|| format!("aucun dossier {application} {number}"))?;
-    let info = crate::report::pdf::PrintInfo {
-        by: actor.user.clone(),
-        at: chrono::Local::now().naive_local(),
-        linked: crate::report::pdf::linked_lines(store, &d),
-    };
-    let bytes = if json {
-        serde_json::to_vec_pretty(&d).map_err(|e| e.to_string())?
+    let kind = if json {
+        crate::report::pdf::DossierFile::Json
     } else {
-        crate::report::pdf::render_dossier(&d, &info)?
+        crate::report::pdf::DossierFile::Pdf
     };
-    journal
-        .record(
-            actor,
-            if json { Action::Export } else { Action::Print },
-            &d.summary,
-            &format!("{} {}", d.application, d.number),
-            &format!(
-                "{} vers {}{}",
-                if json {
-                    "dossier complet en JSON"
-                } else {
-                    "fiche de synthèse PDF"
-                },
-                path.display(),
-                if medical {
-                    ", avec les données médicales"
-                } else {
-                    ""
-                }
-            ),
-        )
-        .map_err(|e| e.to_string())?;
-    let tmp = path.with_extension("part");
-    std::fs::write(&tmp, &bytes)
-        .and_then(|()| std::fs::rename(&tmp, path))
-        .map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            format!("écriture impossible de « {} » : {e}", path.display())
-        })?;
+    crate::report::pdf::save_dossier(store, &d, kind, journal, actor, path)?;
     Ok(path.to_path_buf())
 }

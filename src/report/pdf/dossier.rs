@@ -264,3 +264,68 @@ pub fn linked_lines(store: &crate::store::Store, d: &Dossier) -> Vec<String> {
         })
         .collect()
 }
+
+/// What a dossier is saved as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DossierFile {
+    /// The fiche de synthèse.
+    Pdf,
+    /// The whole dossier, codes, labels and provenance, for other software.
+    Json,
+}
+
+/// Saves a dossier to `path` as the fiche de synthèse or as JSON: its production is written to
+/// the journal first (a print that cannot be journaled does not happen), then the file appears
+/// whole or not at all.
+pub fn save_dossier(
+    store: &crate::store::Store,
+    d: &Dossier,
+    kind: DossierFile,
+    journal: &crate::audit::Journal,
+    actor: &crate::audit::Actor,
+    path: &std::path::Path,
+) -> Result<(), String> {
+    let bytes = match kind {
+        DossierFile::Json => serde_json::to_vec_pretty(d).map_err(|e| e.to_string())?,
+        DossierFile::Pdf => render_dossier(
+            d,
+            &PrintInfo {
+                by: actor.user.clone(),
+                at: chrono::Local::now().naive_local(),
+                linked: linked_lines(store, d),
+            },
+        )?,
+    };
+    let (action, what) = match kind {
+        DossierFile::Pdf => (crate::audit::Action::Print, "fiche de synthèse PDF"),
+        DossierFile::Json => (crate::audit::Action::Export, "dossier complet en JSON"),
+    };
+    journal
+        .record(
+            actor,
+            action,
+            &d.summary,
+            &format!("{} {}", d.application, d.number),
+            &format!(
+                "{what} vers {}{}",
+                path.display(),
+                if d.medical_included {
+                    ", avec les données médicales"
+                } else {
+                    ""
+                }
+            ),
+        )
+        .map_err(|e| {
+            format!(
+                "écriture impossible dans le journal des consultations ({e}) : rien n'a été écrit"
+            )
+        })?;
+    let tmp = path.with_extension("part");
+    std::fs::write(&tmp, &bytes)
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            format!("écriture impossible de « {} » : {e}", path.display())
+        })
+}
