@@ -8,11 +8,15 @@ pub mod cli;
 pub mod delivery;
 pub mod dossier;
 pub mod export;
+pub mod fixity;
 pub mod format;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod profile;
 pub mod reception;
 pub mod report;
 pub mod sample;
 pub mod search;
 pub mod store;
+#[cfg(feature = "gui")]
 pub mod ui;

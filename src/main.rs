@@ -20,6 +20,13 @@ fn main() -> ExitCode {
     let cli = reprise::cli::Cli::parse();
     match cli.command {
         Some(command) => reprise::cli::run(command),
+        #[cfg(feature = "gui")]
         None => reprise::ui::run(),
+        #[cfg(not(feature = "gui"))]
+        None => {
+            use clap::CommandFactory;
+            let _ = reprise::cli::Cli::command().print_help();
+            ExitCode::from(2)
+        }
     }
 }

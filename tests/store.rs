@@ -503,3 +503,48 @@ fn import_writes_the_pdf_report() {
     let bytes = fs::read(&pdf).unwrap();
     assert!(bytes.starts_with(b"%PDF-"));
 }
+
+#[test]
+fn the_fixity_check_finds_a_changed_value_and_a_damaged_page() {
+    let env = Env::new();
+    assert_eq!(code(&env.import(ITAC, &[])), 0);
+    let sp = env.dir.path().join("store-pass");
+    let check = |env: &Env| {
+        env.run(&[
+            "check",
+            "--store",
+            env.store().to_str().unwrap(),
+            "--store-passphrase-file",
+            sp.to_str().unwrap(),
+        ])
+    };
+    let out = check(&env);
+    assert_eq!(code(&out), 0, "{}", show(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("INTACTE"));
+    // One value changed by someone holding the passphrase, outside Reprise.
+    {
+        let c = rusqlite::Connection::open(env.store()).unwrap();
+        c.pragma_update(None, "key", STORE_PASS).unwrap();
+        c.execute(
+            "UPDATE \"ITAC__ITAC_AGENT\" SET NOM = 'AUTRE' WHERE rowid = 3",
+            [],
+        )
+        .unwrap();
+    }
+    let out = check(&env);
+    assert_eq!(code(&out), 1, "{}", show(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("ALTÉRÉE"), "{text}");
+    assert!(text.contains("DONNEES/ITAC_AGENT.TXT"), "{text}");
+    assert!(!text.contains("DONNEES/ITAC_DOSSIER.TXT"), "{text}");
+    // One byte of a page flipped on the disk: its authentication fails.
+    let bytes = fs::read(env.store()).unwrap();
+    let mut damaged = bytes.clone();
+    let at = bytes.len() / 2 + 100;
+    damaged[at] ^= 0x5a;
+    fs::write(env.store(), damaged).unwrap();
+    let out = check(&env);
+    assert_eq!(code(&out), 1, "{}", show(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("ALTÉRÉE") && text.contains("HMAC"), "{text}");
+}

@@ -27,6 +27,8 @@ pub enum Action {
     Print,
     Import,
     Verify,
+    /// Fixity check of the store.
+    Fixity,
 }
 
 impl Action {
@@ -41,6 +43,7 @@ impl Action {
             Action::Print => "impression",
             Action::Import => "import",
             Action::Verify => "verification",
+            Action::Fixity => "integrite",
         }
     }
 
@@ -55,6 +58,7 @@ impl Action {
             Action::Print => "Impression",
             Action::Import => "Importation d'une livraison",
             Action::Verify => "Vérification d'une livraison",
+            Action::Fixity => "Contrôle d'intégrité de la base",
         }
     }
 
@@ -69,6 +73,7 @@ impl Action {
             Action::Print,
             Action::Import,
             Action::Verify,
+            Action::Fixity,
         ]
         .into_iter()
         .find(|a| a.code() == code)

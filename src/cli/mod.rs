@@ -47,6 +47,9 @@ pub enum Command {
     Verify(verify::VerifyArgs),
     /// Réception d'une livraison et chargement dans la base chiffrée (tout ou rien).
     Import(store_cmds::ImportArgs),
+    /// Contrôle d'intégrité de la base : chaque page authentifiée, structure, et chaque fichier
+    /// livré recréé depuis la base avec la taille et l'empreinte SHA-256 de CONTROLE.TXT.
+    Check(store_cmds::CheckArgs),
     /// Liste des tables de la base : application, nom, lignes, libellé.
     Tables(store_cmds::TablesArgs),
     /// Export d'une table : format de livraison (octet pour octet) ou CSV UTF-8.
@@ -74,6 +77,7 @@ pub fn run(command: Command) -> ExitCode {
         Command::Sample(args) => sample::run(args),
         Command::Verify(args) => verify::run(args),
         Command::Import(args) => store_cmds::import(args),
+        Command::Check(args) => store_cmds::check(args),
         Command::Tables(args) => store_cmds::tables(args),
         Command::Export(args) => store_cmds::export(args),
         Command::Search(args) => search::run(args),

@@ -240,6 +240,123 @@ pub fn tables(args: TablesArgs) -> u8 {
 }
 
 #[derive(Args, Debug)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Sortie JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `reprise check`: the fixity check. Exit 0 when the store is intact, 1 when it is not.
+pub fn check(args: CheckArgs) -> u8 {
+    let (store, journaled) = match open_journaled(&args.store) {
+        Ok(s) => s,
+        Err(c) => return c,
+    };
+    let cancel = AtomicBool::new(false);
+    let tty = std::io::stderr().is_terminal() && !args.json;
+    let result = crate::fixity::check(&store, &cancel, &mut |p| {
+        if tty {
+            eprint!("\r\x1b[2K  {}/{} {}", p.done + 1, p.total, p.file);
+        }
+    });
+    if tty {
+        eprint!("\r\x1b[2K");
+    }
+    let fixity = match result {
+        Ok(f) => f,
+        Err(e) => return fail(&e, e.exit_code()),
+    };
+    let altered = fixity.files.iter().filter(|f| !f.ok).count();
+    if let Err(c) = journaled.record(
+        audit::Action::Fixity,
+        "",
+        "",
+        &if fixity.ok {
+            format!(
+                "base intacte ({} fichiers recréés à l'identique)",
+                fixity.files.len()
+            )
+        } else {
+            format!("base ALTÉRÉE ({altered} fichiers différents)")
+        },
+    ) {
+        return c;
+    }
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&fixity).expect("serializable")
+        );
+    } else {
+        println!(
+            "Contrôle d'intégrité de {} : {}",
+            args.store.store.display(),
+            if fixity.ok { "INTACTE" } else { "ALTÉRÉE" }
+        );
+        println!(
+            "  Pages chiffrées : {}",
+            if fixity.pages.is_empty() {
+                "toutes authentifiées".to_string()
+            } else {
+                format!("{} en défaut", fixity.pages.len())
+            }
+        );
+        let lines: Vec<&str> = fixity
+            .pages
+            .iter()
+            .chain(&fixity.structure)
+            .flat_map(|p| p.lines())
+            .collect();
+        for l in lines.iter().take(8) {
+            println!("    {l}");
+        }
+        if lines.len() > 8 {
+            println!(
+                "    … et {} autres lignes (--json pour tout voir)",
+                lines.len() - 8
+            );
+        }
+        println!(
+            "  Structure : {}",
+            if fixity.structure.is_empty() {
+                "saine"
+            } else {
+                "en défaut"
+            }
+        );
+        println!(
+            "  Fichiers livrés recréés depuis la base : {} sur {} identiques (taille et SHA-256 de CONTROLE.TXT)",
+            fixity.files.len() - altered,
+            fixity.files.len()
+        );
+        for f in fixity.files.iter().filter(|f| !f.ok) {
+            if let Some(e) = &f.error {
+                println!("    {} {} : illisible ({e})", f.delivery, f.path);
+                continue;
+            }
+            println!(
+                "    {} {} : {} octets au lieu de {}, SHA-256 {} au lieu de {}",
+                f.delivery,
+                f.path,
+                crate::report::fr_int(f.bytes),
+                crate::report::fr_int(f.bytes_expected),
+                f.sha256,
+                f.sha256_expected
+            );
+        }
+    }
+    if !fixity.ok && !args.json {
+        println!(
+            "La base ne redonne plus exactement ce qui a été livré : remettez en place sa dernière \
+             sauvegarde, ou importez à nouveau les livraisons dans une nouvelle base."
+        );
+    }
+    if fixity.ok { exit::OK } else { exit::FAILED }
+}
+
+#[derive(Args, Debug)]
 pub struct ExportArgs {
     #[command(flatten)]
     pub store: StoreArgs,

@@ -664,8 +664,23 @@ impl<'a, 'l> Reception<'a, 'l> {
         };
         let records = match names {
             None => {
-                // Not a table: read it only to check its size and hash.
-                io::copy(&mut hashing, &mut io::sink()).map_err(|e| map_read_error(e, &path))?;
+                // Not a table (a documentation file, say): kept whole in the store when it is
+                // not too large, otherwise only checked (size and hash).
+                let mut kept = Vec::new();
+                (&mut hashing)
+                    .take(MAX_METADATA_BYTES)
+                    .read_to_end(&mut kept)
+                    .map_err(|e| map_read_error(e, &path))?;
+                let rest = io::copy(&mut hashing, &mut io::sink())
+                    .map_err(|e| map_read_error(e, &path))?;
+                if rest == 0 {
+                    file.content = Some(kept);
+                } else {
+                    self.warnings.push(format!(
+                        "fichier « {path} » contrôlé mais non conservé dans la base : il dépasse {} Mo",
+                        MAX_METADATA_BYTES >> 20
+                    ));
+                }
                 0
             }
             Some(names) => {

@@ -67,18 +67,22 @@ pub struct Hit {
 /// A candidate's score: the worst level over the query's words, their sum, and the reasons.
 type Score = (Level, u32, Vec<String>);
 
+/// A free-text query as understood: name words, birth-date filters, dossier numbers, NIR.
 #[derive(Debug, Default, PartialEq, Eq)]
-struct Query {
-    names: Vec<String>,
-    year: Option<i64>,
-    month_year: Option<(i64, i64)>,
-    day_month: Option<(i64, i64)>,
-    date: Option<i64>,
-    dossiers: Vec<String>,
-    nir: Option<String>,
+pub struct Query {
+    pub names: Vec<String>,
+    pub year: Option<i64>,
+    pub month_year: Option<(i64, i64)>,
+    pub day_month: Option<(i64, i64)>,
+    /// `AAAAMMJJ`.
+    pub date: Option<i64>,
+    pub dossiers: Vec<String>,
+    /// 13 characters, or 15 with the key.
+    pub nir: Option<String>,
 }
 
-fn parse(q: &str) -> Query {
+/// Reads a free-text query.
+pub fn parse(q: &str) -> Query {
     let mut query = Query::default();
     let digits: String = q
         .chars()

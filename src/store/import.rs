@@ -76,6 +76,25 @@ pub fn active_delivery(
         .map(|d| format!("{}, extraction du {}", d.name, d.extraction)))
 }
 
+/// Removes what a killed import left beside `store` (its temporary file), unless an import is
+/// running there now. Consultation calls it when it opens the store, so that a kill leaves
+/// nothing behind for long; errors are ignored (a read-only share, say).
+pub(crate) fn clean_after_killed_import(store: &Path) {
+    let (Some(dir), Some(name)) = (store.parent(), store.file_name()) else {
+        return;
+    };
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    if let Ok(lock) = File::open(dir)
+        && lock.try_lock().is_ok()
+    {
+        clean_stale(dir, &format!(".{}.import-", name.to_string_lossy()));
+    }
+}
+
 /// Removes the temporary files a killed import left.
 fn clean_stale(dir: &Path, prefix: &str) {
     if let Ok(entries) = fs::read_dir(dir) {

@@ -1,0 +1,3 @@
+//! Fuzz target `container`: see `reprise::fuzzing::container`.
+#![no_main]
+libfuzzer_sys::fuzz_target!(|data: &[u8]| reprise::fuzzing::container(data));

@@ -1,0 +1,3 @@
+//! Fuzz target `lisezmoi`: see `reprise::fuzzing::lisezmoi`.
+#![no_main]
+libfuzzer_sys::fuzz_target!(|data: &[u8]| reprise::fuzzing::lisezmoi(data));
