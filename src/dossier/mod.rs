@@ -288,7 +288,8 @@ pub fn assemble(
     );
     let mut seen: HashSet<(String, i64)> =
         HashSet::from([(person_def.table.clone(), person_record)]);
-    // Follow the references backwards until nothing new joins.
+    // Follow the references backwards until nothing new joins; each value is looked up once.
+    let mut asked: HashSet<(String, String, String)> = HashSet::new();
     loop {
         let mut added = false;
         for t in &all {
@@ -323,8 +324,15 @@ pub fn assemble(
                     .iter()
                     .map(|(_, texts)| texts[ti].trim_end().to_string())
                     .collect();
-                let mut values: Vec<String> =
-                    values.into_iter().filter(|v| !v.is_empty()).collect();
+                let mut values: Vec<String> = values
+                    .into_iter()
+                    .filter(|v| {
+                        !v.is_empty() && asked.insert((t.name.clone(), c.name.clone(), v.clone()))
+                    })
+                    .collect();
+                if values.is_empty() {
+                    continue;
+                }
                 values.sort();
                 values.dedup();
                 for (record, texts) in rows_where(store, td, &c.name, &values)? {

@@ -1,10 +1,9 @@
 //! The person index, built at import and kept in the store: one row per person (the person table
 //! and the archive tables that the application's profile names) with normalised names, birth
-//! date, dossier number and NIR (key checked), search keys (name words, compact names, Soundex2
-//! keys, first names), and the links between the same person in two applications.
+//! date, dossier number and NIR (key checked), the links between the same person in two
+//! applications, and the posting lists of the search keys built from them ([`super::postings`]).
 
-use super::normalize::{compact, significant, words};
-use super::phonetic::soundex2;
+use super::normalize::compact;
 use crate::format::ids;
 use crate::profile::Profile;
 use crate::store::{StoreError, sql_ident};
@@ -17,20 +16,8 @@ CREATE TABLE _persons(
     dossier TEXT, archived INTEGER, surname TEXT, other_surnames TEXT, first_names TEXT,
     birth INTEGER, birth_text TEXT, sex TEXT, nir TEXT, nir_key TEXT, nir_ok INTEGER,
     link_dossier TEXT, link_application TEXT, surname_compact TEXT);
-CREATE TABLE _person_keys(key TEXT, kind INTEGER, person INTEGER, PRIMARY KEY(key, kind, person)) WITHOUT ROWID;
 CREATE TABLE _links(a INTEGER, b INTEGER, evidence TEXT, confidence INTEGER);
 ";
-
-/// Kinds of search keys.
-pub mod kind {
-    pub const SURNAME: i64 = 1;
-    pub const SURNAME_PHONETIC: i64 = 2;
-    pub const FIRST_NAME: i64 = 3;
-    pub const FIRST_NAME_PHONETIC: i64 = 4;
-}
-
-/// Prefix of phonetic keys, so that they never meet a name word.
-pub const PHONETIC: &str = "#";
 
 fn text(v: ValueRef<'_>) -> Option<String> {
     match v {
@@ -125,18 +112,6 @@ pub fn build(
            link_application, surname_compact)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
     )?;
-    // Keys go to a table ordered by key: inserted in sorted batches, they need no index build
-    // (whose sort would hold every key in memory).
-    let mut insert_key =
-        conn.prepare("INSERT OR IGNORE INTO _person_keys(key, kind, person) VALUES (?1, ?2, ?3)")?;
-    let mut pending: Vec<(String, i64, i64)> = Vec::new();
-    let mut flush = |pending: &mut Vec<(String, i64, i64)>| -> Result<(), StoreError> {
-        pending.sort();
-        for (k, kd, p) in pending.drain(..) {
-            insert_key.execute(params![k, kd, p])?;
-        }
-        Ok(())
-    };
     let mut count = 0u64;
     for s in sources {
         let sql_name = format!("{application}__{}", s.table);
@@ -230,40 +205,9 @@ pub fn build(
                 s.link.map(|l| l.1),
                 compact(&surname),
             ])?;
-            let person = conn.last_insert_rowid();
-            let mut keys: Vec<(String, i64)> = Vec::new();
-            for name in std::iter::once(&surname).chain(others.iter()) {
-                for w in words(name) {
-                    keys.push((w, kind::SURNAME));
-                }
-                let c = compact(name);
-                if !c.is_empty() {
-                    keys.push((c, kind::SURNAME));
-                }
-                for w in significant(name) {
-                    let p = soundex2(&w);
-                    if !p.is_empty() {
-                        keys.push((format!("{PHONETIC}{p}"), kind::SURNAME_PHONETIC));
-                    }
-                }
-            }
-            for w in words(&first) {
-                let p = soundex2(&w);
-                keys.push((w, kind::FIRST_NAME));
-                if !p.is_empty() {
-                    keys.push((format!("{PHONETIC}{p}"), kind::FIRST_NAME_PHONETIC));
-                }
-            }
-            keys.sort();
-            keys.dedup();
-            pending.extend(keys.into_iter().map(|(k, kd)| (k, kd, person)));
-            if pending.len() >= 400_000 {
-                flush(&mut pending)?;
-            }
             count += 1;
         }
     }
-    flush(&mut pending)?;
     Ok(count)
 }
 
@@ -280,14 +224,13 @@ fn r_nir15(v: &Option<String>) -> Option<(String, Option<String>)> {
     Some((v[..13].to_string(), key))
 }
 
-/// Indexes of the person index, and the links between applications, computed over every active
-/// delivery of the store (call after `build`).
+/// Indexes of the person index, the links between applications and the posting lists, computed
+/// over every active delivery of the store (call after `build`).
 pub fn finish(conn: &Connection) -> Result<(), StoreError> {
     conn.execute_batch(
         "CREATE INDEX IF NOT EXISTS _persons_dossier ON _persons(dossier);
          CREATE INDEX IF NOT EXISTS _persons_link ON _persons(link_dossier);
          CREATE INDEX IF NOT EXISTS _persons_nir ON _persons(nir);
-         CREATE INDEX IF NOT EXISTS _persons_birth ON _persons(birth);
          CREATE INDEX IF NOT EXISTS _persons_name_birth ON _persons(surname_compact, birth);
          DELETE FROM _links;",
     )?;
@@ -333,5 +276,6 @@ pub fn finish(conn: &Connection) -> Result<(), StoreError> {
     conn.execute_batch(
         "CREATE INDEX IF NOT EXISTS _links_a ON _links(a); CREATE INDEX IF NOT EXISTS _links_b ON _links(b);",
     )?;
+    super::postings::build(conn)?;
     Ok(())
 }

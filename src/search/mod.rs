@@ -4,4 +4,5 @@
 pub mod index;
 pub mod normalize;
 pub mod phonetic;
+pub mod postings;
 pub mod query;

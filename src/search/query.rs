@@ -1,16 +1,23 @@
 //! Search: one free-text query (`dupont jean 1987`, `lefèvre`, `0599800123`,
 //! `2 95 10 99 126 111 93`, `d'almeida`, `martin dupont`, `filipe`) against the person index.
 //! Every name word of the query must match a name of the person, exactly, by prefix, by sound
-//! (Soundex2) or with one or two typing errors; dates, dossier numbers and NIR narrow or find
+//! (Soundex2) or with one or two typing errors; dates narrow, dossier numbers and NIR find
 //! directly. Hits are ranked exact, then prefix, then phonetic, then fuzzy, and say why they
 //! matched.
+//!
+//! The words are matched against the keys of the posting lists ([`super::postings`]): each query
+//! word becomes a set of keys, each with the level it matches at. Levels are tried from the best
+//! down (exact keys only, then prefixes too, then sounds, then typing errors) and the search stops
+//! at the first level that gives enough hits: a person found at a level ranks before every person
+//! only found at a lower one, so the hits are the same as if every level had been looked at. At a
+//! level, the word whose keys find the fewest persons gives the candidates, and the lists of the
+//! other words and of the date are merged against them.
 
-use super::index::{PHONETIC, kind};
 use super::normalize::{compact, edit_distance, fold, significant};
 use super::phonetic::soundex2;
+use super::postings::{self, Index, kind};
 use crate::store::{Store, StoreError};
-use std::collections::HashMap;
-use std::rc::Rc;
+use rusqlite::OptionalExtension;
 
 /// How well a word matched.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -63,9 +70,6 @@ pub struct Hit {
     pub why: Vec<String>,
     pub linked: Vec<Linked>,
 }
-
-/// A candidate's score: the worst level over the query's words, their sum, and the reasons.
-type Score = (Level, u32, Vec<String>);
 
 /// A free-text query as understood: name words, birth-date filters, dossier numbers, NIR.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -146,73 +150,77 @@ fn parse_date_filter(t: &str) -> Option<DateFilter> {
     }
 }
 
-/// Candidates of one name word of the query: person → (level, what matched). Typing errors are
-/// looked for only when `fuzzy`.
-fn candidates(
-    store: &Store,
-    token: &str,
-    words_cache: &mut Option<Vec<(String, i64)>>,
-    fuzzy: bool,
-) -> Result<HashMap<i64, (Level, Rc<str>)>, StoreError> {
-    let conn = store.connection();
-    let mut found: HashMap<i64, (Level, Rc<str>)> = HashMap::new();
-    // Reasons are shared by every person a key finds: one string per reason.
-    let mut reasons: HashMap<String, Rc<str>> = HashMap::new();
-    let mut add =
-        |person: i64, level: Level, what: &dyn Fn() -> String, key: (&str, i64, Level)| {
-            let better = found.get(&person).is_none_or(|e| level > e.0);
-            if better {
-                let id = format!("{}\u{1f}{}\u{1f}{:?}", key.0, key.1, key.2);
-                let r = reasons
-                    .entry(id)
-                    .or_insert_with(|| Rc::from(what()))
-                    .clone();
-                found.insert(person, (level, r));
-            }
-        };
-    let kind_label = |k: i64| {
-        if k == kind::FIRST_NAME || k == kind::FIRST_NAME_PHONETIC {
-            "prénom"
-        } else {
-            "nom"
+/// A key that a query word matches, and at which level.
+#[derive(Clone, Debug)]
+struct KeyMatch {
+    key: String,
+    level: Level,
+    /// Persons under the key.
+    n: u64,
+    /// The query's word it came from (for the reason of a sound).
+    word: String,
+}
+
+impl KeyMatch {
+    fn reason(&self) -> String {
+        let k = self.key.chars().next().unwrap_or(kind::SURNAME);
+        match self.level {
+            Level::Phonetic => format!(
+                "{} prononcé comme {} ({})",
+                kind::label(k),
+                self.word,
+                self.level.label()
+            ),
+            _ => format!(
+                "{} {} ({})",
+                kind::label(k),
+                &self.key[k.len_utf8()..],
+                self.level.label()
+            ),
         }
+    }
+}
+
+/// The keys one name word of the query matches, each at its best level. Typing errors are
+/// looked for only when `fuzzy`.
+fn word_keys(idx: &Index, token: &str, fuzzy: bool) -> Vec<KeyMatch> {
+    let mut keys: Vec<KeyMatch> = Vec::new();
+    let mut add = |key: String, level: Level, n: u64, word: &str| match keys
+        .iter_mut()
+        .find(|k| k.key == key)
+    {
+        Some(k) if k.level >= level => {}
+        Some(k) => k.level = level,
+        None => keys.push(KeyMatch {
+            key,
+            level,
+            n,
+            word: word.to_string(),
+        }),
     };
     let c = compact(token);
     let sig = significant(token);
-    let mut exact_keys = vec![c.clone()];
-    exact_keys.extend(sig.iter().cloned());
-    exact_keys.sort();
-    exact_keys.dedup();
-    let mut st = conn.prepare_cached("SELECT person, kind FROM _person_keys WHERE key = ?1")?;
-    for k in &exact_keys {
-        for r in st.query_map([k], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))? {
-            let (p, kd) = r?;
-            add(
-                p,
-                Level::Exact,
-                &|| format!("{} {k}", kind_label(kd)),
-                (k, kd, Level::Exact),
-            );
+    let mut exact: Vec<&String> = std::iter::once(&c).chain(sig.iter()).collect();
+    exact.sort();
+    exact.dedup();
+    for kd in [kind::SURNAME, kind::FIRST_NAME] {
+        for w in &exact {
+            let k = postings::key(kd, w);
+            if let Some(n) = idx.count(&k) {
+                add(k, Level::Exact, n, w);
+            }
         }
     }
     if c.len() >= 3 {
-        let mut st = conn.prepare_cached(
-            "SELECT person, kind, key FROM _person_keys WHERE key > ?1 AND key < ?2 AND kind IN (1, 3) LIMIT 5000",
-        )?;
-        for r in st.query_map([&c, &format!("{c}\u{7f}")], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, String>(2)?,
-            ))
-        })? {
-            let (p, kd, key) = r?;
-            add(
-                p,
-                Level::Prefix,
-                &|| format!("{} {key}", kind_label(kd)),
-                (&key, kd, Level::Prefix),
-            );
+        for kd in [kind::SURNAME, kind::FIRST_NAME] {
+            let found: Vec<(String, u64)> = idx
+                .longer(&postings::key(kd, &c))
+                .take(MAX_PREFIX_KEYS)
+                .map(|(k, n)| (k.to_string(), n))
+                .collect();
+            for (k, n) in found {
+                add(k, Level::Prefix, n, &c);
+            }
         }
     }
     for w in &sig {
@@ -220,64 +228,318 @@ fn candidates(
         if ph.is_empty() {
             continue;
         }
-        for r in st.query_map([format!("{PHONETIC}{ph}")], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
-        })? {
-            let (p, kd) = r?;
-            add(
-                p,
-                Level::Phonetic,
-                &|| format!("{} prononcé comme {w}", kind_label(kd)),
-                (w, kd, Level::Phonetic),
-            );
+        for kd in [kind::SURNAME_PHONETIC, kind::FIRST_NAME_PHONETIC] {
+            let k = postings::key(kd, &ph);
+            if let Some(n) = idx.count(&k) {
+                add(k, Level::Phonetic, n, w);
+            }
         }
     }
-    // Typing errors: against the distinct name words of the index.
+    // Typing errors: against the name words of the index.
     if fuzzy && c.len() >= 4 {
-        let words = match words_cache {
-            Some(w) => w,
-            None => {
-                let mut st = conn
-                    .prepare("SELECT DISTINCT key, kind FROM _person_keys WHERE kind IN (1, 3)")?;
-                let all = st
-                    .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?
-                    .collect::<Result<Vec<_>, _>>()?;
-                words_cache.insert(all)
-            }
-        };
         let max = if c.len() <= 5 { 1 } else { 2 };
-        let near: Vec<(String, i64)> = words
-            .iter()
-            .filter(|(w, _)| {
-                w.len().abs_diff(c.len()) <= max && w != &c && edit_distance(w, &c, max).is_some()
-            })
-            .cloned()
+        let mask = letters(&c);
+        // The closest words first, the most frequent among equals; a few dozen are plenty.
+        let mut near: Vec<(usize, std::cmp::Reverse<u64>, &str, char)> =
+            [kind::SURNAME, kind::FIRST_NAME]
+                .into_iter()
+                .flat_map(|kd| idx.of_kind(kd).map(move |(w, n)| (w, n, kd)))
+                .filter(|(w, _, _)| {
+                    w.len().abs_diff(c.len()) <= max
+                        && (letters(w) ^ mask).count_ones() as usize <= 2 * max
+                        && *w != c
+                })
+                .filter_map(|(w, n, kd)| {
+                    edit_distance(w, &c, max).map(|d| (d, std::cmp::Reverse(n), w, kd))
+                })
+                .collect();
+        near.sort_unstable();
+        for (_, n, w, kd) in near.into_iter().take(MAX_NEAR_WORDS) {
+            add(postings::key(kd, w), Level::Fuzzy, n.0, w);
+        }
+    }
+    keys
+}
+
+/// Keys taken for one query word's prefix, per kind.
+const MAX_PREFIX_KEYS: usize = 400;
+
+/// Words of the index taken for one query word's typing errors.
+const MAX_NEAR_WORDS: usize = 40;
+
+/// The letters a word holds, as bits (a typing error changes at most two of them).
+fn letters(w: &str) -> u64 {
+    w.bytes().fold(0u64, |m, b| m | 1u64 << (b % 64))
+}
+
+/// Which key a word matched a candidate with: one of the word's listed keys, or a key of the
+/// person found when the candidate was checked directly.
+#[derive(Clone, Debug)]
+enum Matched {
+    Listed(usize),
+    Found(KeyMatch),
+}
+
+/// A candidate during the merge: the person and, for each query word, the level it matched at.
+struct Candidate {
+    id: u64,
+    matched: Vec<Option<(Level, Matched)>>,
+}
+
+/// A query word as the direct check of a candidate needs it.
+struct WordForms {
+    compact: String,
+    exact: Vec<String>,
+    phonetic: Vec<(String, String)>,
+}
+
+impl WordForms {
+    fn new(token: &str) -> Self {
+        let compact = compact(token);
+        let sig = significant(token);
+        let mut exact: Vec<String> = std::iter::once(compact.clone())
+            .chain(sig.iter().cloned())
             .collect();
-        for (w, kd) in near.into_iter().take(200) {
-            for r in st.query_map([&w], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))? {
-                let (p, k2) = r?;
-                if k2 == kd {
-                    add(
-                        p,
-                        Level::Fuzzy,
-                        &|| format!("{} {w}", kind_label(kd)),
-                        (&w, kd, Level::Fuzzy),
-                    );
+        exact.sort();
+        exact.dedup();
+        let phonetic = sig
+            .iter()
+            .map(|w| (soundex2(w), w.clone()))
+            .filter(|(p, _)| !p.is_empty())
+            .collect();
+        WordForms {
+            compact,
+            exact,
+            phonetic,
+        }
+    }
+
+    /// The best level at which this word matches a person with these keys (sorted), if it is
+    /// `tier` or better.
+    fn best(&self, keys: &[String], tier: Level) -> Option<(Level, KeyMatch)> {
+        let found = |key: String, level: Level, word: &str| {
+            Some((
+                level,
+                KeyMatch {
+                    key,
+                    level,
+                    n: 0,
+                    word: word.to_string(),
+                },
+            ))
+        };
+        let names = || {
+            keys.iter()
+                .filter(|k| k.starts_with(kind::SURNAME) || k.starts_with(kind::FIRST_NAME))
+        };
+        for kd in [kind::SURNAME, kind::FIRST_NAME] {
+            for w in &self.exact {
+                let k = postings::key(kd, w);
+                if keys.binary_search(&k).is_ok() {
+                    return found(k, Level::Exact, w);
                 }
             }
         }
+        if tier <= Level::Prefix
+            && self.compact.len() >= 3
+            && let Some(k) = names()
+                .find(|k| k[1..].starts_with(&self.compact) && k.len() > self.compact.len() + 1)
+        {
+            return found(k.clone(), Level::Prefix, &self.compact);
+        }
+        if tier <= Level::Phonetic {
+            for (ph, w) in &self.phonetic {
+                for kd in [kind::SURNAME_PHONETIC, kind::FIRST_NAME_PHONETIC] {
+                    let k = postings::key(kd, ph);
+                    if keys.binary_search(&k).is_ok() {
+                        return found(k, Level::Phonetic, w);
+                    }
+                }
+            }
+        }
+        if tier <= Level::Fuzzy && self.compact.len() >= 4 {
+            let max = if self.compact.len() <= 5 { 1 } else { 2 };
+            if let Some(k) = names().find(|k| {
+                let w = &k[1..];
+                w.len().abs_diff(self.compact.len()) <= max
+                    && w != self.compact
+                    && edit_distance(w, &self.compact, max).is_some()
+            }) {
+                return found(k.clone(), Level::Fuzzy, &k[1..]);
+            }
+        }
+        None
     }
-    Ok(found)
+}
+
+/// What one search reads from the store, each thing once: posting lists by key, and the search
+/// keys of persons checked directly.
+struct Reads<'s> {
+    store: &'s Store,
+    index: &'s Index,
+    lists: std::collections::HashMap<String, std::rc::Rc<Vec<u64>>>,
+    persons: std::collections::HashMap<u64, Vec<String>>,
+}
+
+impl<'s> Reads<'s> {
+    fn new(store: &'s Store, index: &'s Index) -> Self {
+        Reads {
+            store,
+            index,
+            lists: Default::default(),
+            persons: Default::default(),
+        }
+    }
+
+    /// The persons under a key, sorted.
+    fn list(&mut self, key: &str) -> Result<std::rc::Rc<Vec<u64>>, StoreError> {
+        if let Some(l) = self.lists.get(key) {
+            return Ok(l.clone());
+        }
+        let mut ids = Vec::new();
+        self.index.ids(key, &mut ids);
+        let l = std::rc::Rc::new(ids);
+        self.lists.insert(key.to_string(), l.clone());
+        Ok(l)
+    }
+
+    /// The search keys of a person (names only).
+    fn person(&mut self, id: u64) -> Result<&[String], StoreError> {
+        if !self.persons.contains_key(&id) {
+            let mut st = self.store.connection().prepare_cached(
+                "SELECT surname, coalesce(other_surnames, ''), first_names FROM _persons WHERE id = ?1",
+            )?;
+            let keys = st
+                .query_row([id as i64], |r| {
+                    let surname: String = r.get::<_, Option<String>>(0)?.unwrap_or_default();
+                    let others: String = r.get(1)?;
+                    let first: String = r.get::<_, Option<String>>(2)?.unwrap_or_default();
+                    let others: Vec<String> = others
+                        .split(" / ")
+                        .filter(|s| !s.trim().is_empty())
+                        .map(str::to_string)
+                        .collect();
+                    Ok(postings::person_keys(&postings::PersonNames {
+                        surname: &surname,
+                        others: &others,
+                        first_names: &first,
+                        birth: None,
+                    }))
+                })
+                .optional()?
+                .unwrap_or_default();
+            self.persons.insert(id, keys);
+        }
+        Ok(&self.persons[&id])
+    }
+}
+
+/// Persons that every word matches at `tier` or better, and the date keys admit. The word whose
+/// keys find the fewest persons gives the candidates; each other word is then either merged as
+/// lists against them or, when the candidates are few, checked on each candidate's own names,
+/// whichever reads less.
+fn at_tier(
+    reads: &mut Reads,
+    words: &[Vec<KeyMatch>],
+    forms: &[WordForms],
+    dates: &[String],
+    tier: Level,
+) -> Result<Vec<Candidate>, StoreError> {
+    let active: Vec<Vec<usize>> = words
+        .iter()
+        .map(|keys| (0..keys.len()).filter(|&i| keys[i].level >= tier).collect())
+        .collect();
+    let size = |w: usize| -> u64 { active[w].iter().map(|&i| words[w][i].n).sum() };
+    let mut order: Vec<usize> = (0..words.len()).collect();
+    order.sort_by_key(|&w| size(w));
+    let first = order[0];
+    if active[first].is_empty() {
+        return Ok(Vec::new());
+    }
+    // Person id, best level first, key: packed in one integer so that sorting is cheap.
+    let mut entries: Vec<u64> = Vec::new();
+    for &i in &active[first] {
+        let ids = reads.list(&words[first][i].key)?;
+        let tag = (u64::from(255 - words[first][i].level as u8) << 16) | i as u64;
+        entries.extend(ids.iter().map(|&id| (id << 24) | tag));
+    }
+    if active[first].len() > 1 {
+        entries.sort_unstable();
+        entries.dedup_by_key(|e| *e >> 24);
+    }
+    // The dates narrow the candidates before anything is built for them.
+    for d in dates {
+        if entries.is_empty() {
+            break;
+        }
+        let ids = reads.list(d)?;
+        let mut j = 0;
+        entries.retain(|e| {
+            let id = e >> 24;
+            while j < ids.len() && ids[j] < id {
+                j += 1;
+            }
+            j < ids.len() && ids[j] == id
+        });
+    }
+    let mut cands: Vec<Candidate> = entries
+        .into_iter()
+        .map(|e| {
+            let i = (e & 0xffff) as usize;
+            let mut matched = vec![None; words.len()];
+            matched[first] = Some((words[first][i].level, Matched::Listed(i)));
+            Candidate {
+                id: e >> 24,
+                matched,
+            }
+        })
+        .collect();
+    for &w in &order[1..] {
+        if cands.is_empty() {
+            break;
+        }
+        // Merging lists held in memory costs a few nanoseconds an id; checking a candidate on its
+        // own names, a look-up in the store (some 25 µs).
+        let by_lists = size(w) / 8000;
+        if (cands.len() as u64) < by_lists {
+            for c in cands.iter_mut() {
+                let keys = reads.person(c.id)?;
+                c.matched[w] = forms[w]
+                    .best(keys, tier)
+                    .map(|(l, k)| (l, Matched::Found(k)));
+            }
+        } else {
+            for &i in &active[w] {
+                let ids = reads.list(&words[w][i].key)?;
+                let level = words[w][i].level;
+                let mut j = 0;
+                for c in cands.iter_mut() {
+                    while j < ids.len() && ids[j] < c.id {
+                        j += 1;
+                    }
+                    if j == ids.len() {
+                        break;
+                    }
+                    if ids[j] == c.id && c.matched[w].as_ref().is_none_or(|(l, _)| level > *l) {
+                        c.matched[w] = Some((level, Matched::Listed(i)));
+                    }
+                }
+            }
+        }
+        cands.retain(|c| c.matched[w].is_some());
+    }
+    Ok(cands)
 }
 
 fn load_hit(store: &Store, person: i64, level: Level, why: Vec<String>) -> Result<Hit, StoreError> {
     let conn = store.connection();
-    let mut hit = conn.query_row(
-        "SELECT application, table_name, record, coalesce(dossier, ''), archived, surname,
+    let mut hit = conn
+        .prepare_cached(
+            "SELECT application, table_name, record, coalesce(dossier, ''), archived, surname,
                 coalesce(other_surnames, ''), first_names, birth_text, nir, nir_ok
          FROM _persons WHERE id = ?1",
-        [person],
-        |r| {
+        )?
+        .query_row([person], |r| {
             Ok(Hit {
                 person,
                 application: r.get(0)?,
@@ -295,8 +557,7 @@ fn load_hit(store: &Store, person: i64, level: Level, why: Vec<String>) -> Resul
                 why,
                 linked: Vec::new(),
             })
-        },
-    )?;
+        })?;
     let mut st = conn.prepare_cached(
         "SELECT p.id, p.application, coalesce(p.dossier, ''), l.evidence, l.confidence
          FROM _links l JOIN _persons p ON p.id = CASE WHEN l.a = ?1 THEN l.b ELSE l.a END
@@ -321,34 +582,65 @@ pub fn search(store: &Store, text: &str, limit: usize) -> Result<Vec<Hit>, Store
     Searcher::new(store).search(text, limit)
 }
 
-/// A search session: keeps the distinct name words of the index between queries (the typing
-/// errors are looked for among them), so that searching as one types stays fast.
+/// A search session: reads the posting lists of the store once, at its first search, so that
+/// searching as one types stays fast.
 pub struct Searcher<'s> {
     store: &'s Store,
-    words: Option<Vec<(String, i64)>>,
+    index: Option<Index>,
 }
 
 impl<'s> Searcher<'s> {
     pub fn new(store: &'s Store) -> Self {
-        Searcher { store, words: None }
+        Searcher { store, index: None }
     }
 
     /// Searches the person index; hits best first.
     pub fn search(&mut self, text: &str, limit: usize) -> Result<Vec<Hit>, StoreError> {
-        search_with(self.store, &mut self.words, text, limit)
+        let index = match &self.index {
+            Some(i) => i,
+            None => self.index.insert(Index::load(self.store.connection())?),
+        };
+        search_with(self.store, index, text, limit)
     }
+}
+
+/// The date keys of a query's birth-date filters.
+fn date_keys(q: &Query) -> Vec<String> {
+    let mut keys = Vec::new();
+    if let Some(d) = q.date {
+        keys.push(format!("{}{d:08}", kind::DATE));
+    }
+    if let Some((m, y)) = q.month_year {
+        keys.push(format!("{}{y:04}{m:02}", kind::MONTH));
+    }
+    if let Some(y) = q.year {
+        keys.push(format!("{}{y:04}", kind::YEAR));
+    }
+    if let Some((d, m)) = q.day_month {
+        keys.push(format!("{}{m:02}{d:02}", kind::DAY_MONTH));
+    }
+    keys
+}
+
+/// A person found, with the worst level over the query's words, their sum, and the reasons.
+struct Scored {
+    id: i64,
+    worst: Level,
+    sum: u32,
+    why: Vec<String>,
 }
 
 fn search_with(
     store: &Store,
-    cache: &mut Option<Vec<(String, i64)>>,
+    index: &Index,
     text: &str,
     limit: usize,
 ) -> Result<Vec<Hit>, StoreError> {
     let q = parse(text);
     let conn = store.connection();
-    // person → (worst level over the words, sum of levels, reasons)
-    let mut scored: HashMap<i64, Score> = HashMap::new();
+    let dates = date_keys(&q);
+    let mut reads = Reads::new(store, index);
+    let mut scored: Vec<Scored> = Vec::new();
     let mut direct: Vec<(i64, String)> = Vec::new();
     for d in &q.dossiers {
         let mut st =
@@ -364,144 +656,125 @@ fn search_with(
             direct.push((r?, format!("NIR {nir13}")));
         }
     }
-    if !q.names.is_empty() {
-        let mut per_token: Vec<HashMap<i64, (Level, Rc<str>)>> = Vec::new();
-        for t in &q.names {
-            per_token.push(candidates(store, t, cache, false)?);
-        }
-        // Typing errors only when exact, prefix and sound leave fewer hits than asked for.
-        let complete = per_token
-            .iter()
-            .skip(1)
-            .fold(
-                per_token[0]
-                    .keys()
-                    .copied()
-                    .collect::<std::collections::HashSet<i64>>(),
-                |acc, m| acc.into_iter().filter(|p| m.contains_key(p)).collect(),
-            )
-            .len();
-        if complete < limit {
-            per_token.clear();
-            for t in &q.names {
-                per_token.push(candidates(store, t, cache, true)?);
+    // Direct finds pass the date filters too.
+    if !dates.is_empty() && !direct.is_empty() {
+        let mut keep = vec![true; direct.len()];
+        for d in &dates {
+            let born = reads.list(d)?;
+            for (k, (p, _)) in keep.iter_mut().zip(&direct) {
+                *k &= born.binary_search(&(*p as u64)).is_ok();
             }
+        }
+        let mut it = keep.into_iter();
+        direct.retain(|_| it.next().unwrap_or(false));
+    }
+    if !q.names.is_empty() {
+        let mut words: Vec<Vec<KeyMatch>> = Vec::new();
+        for t in &q.names {
+            words.push(word_keys(index, t, false));
+        }
+        let forms: Vec<WordForms> = q.names.iter().map(|t| WordForms::new(t)).collect();
+        let mut found = Vec::new();
+        // Prefixes and sounds in one pass: when the exact keys are not enough, both usually are
+        // needed.
+        for tier in [Level::Exact, Level::Phonetic, Level::Fuzzy] {
+            if tier == Level::Fuzzy {
+                // Typing errors only when exact, prefix and sound leave fewer hits than asked for.
+                words.clear();
+                for t in &q.names {
+                    words.push(word_keys(index, t, true));
+                }
+            }
+            found = at_tier(&mut reads, &words, &forms, &dates, tier)?;
+            if found.len() >= limit {
+                break;
+            }
+        }
+        for c in found {
+            let mut worst = Level::Exact;
+            let mut sum = 0;
+            let mut why = Vec::with_capacity(words.len());
+            for (w, m) in c.matched.iter().enumerate() {
+                let (level, m) = m.as_ref().expect("every word matched");
+                worst = worst.min(*level);
+                sum += *level as u32;
+                why.push(match m {
+                    Matched::Listed(i) => words[w][*i].reason(),
+                    Matched::Found(k) => k.reason(),
+                });
+            }
+            scored.push(Scored {
+                id: c.id as i64,
+                worst,
+                sum,
+                why,
+            });
         }
         // Several words may be one compound name (`martin dupont` for MARTIN-DUPONT).
         if q.names.len() > 1 {
             let joined = compact(&q.names.join(" "));
-            let mut st = conn
-                .prepare_cached("SELECT person FROM _person_keys WHERE key = ?1 AND kind = ?2")?;
-            for r in st.query_map(rusqlite::params![joined, kind::SURNAME], |r| {
-                r.get::<_, i64>(0)
-            })? {
-                let n = q.names.len() as u32;
-                scored.insert(
-                    r?,
-                    (
-                        Level::Exact,
-                        Level::Exact as u32 * n,
-                        vec![format!("nom {joined} (exact)")],
-                    ),
-                );
+            let mut ids = (*reads.list(&postings::key(kind::SURNAME, &joined))?).clone();
+            for d in &dates {
+                let born = reads.list(d)?;
+                ids.retain(|id| born.binary_search(id).is_ok());
+            }
+            let n = q.names.len() as u32;
+            for id in ids {
+                let id = id as i64;
+                scored.retain(|s| s.id != id);
+                scored.push(Scored {
+                    id,
+                    worst: Level::Exact,
+                    sum: Level::Exact as u32 * n,
+                    why: vec![format!("nom {joined} (exact)")],
+                });
             }
         }
-        let (first, rest) = per_token.split_first().expect("names not empty");
-        for (p, (level, what)) in first {
-            let mut worst = *level;
-            let mut sum = *level as u32;
-            let mut why = vec![format!("{what} ({})", level.label())];
-            let mut ok = true;
-            for other in rest {
-                match other.get(p) {
-                    Some((l, w)) => {
-                        worst = worst.min(*l);
-                        sum += *l as u32;
-                        why.push(format!("{w} ({})", l.label()));
-                    }
-                    None => {
-                        ok = false;
-                        break;
-                    }
-                }
-            }
-            if ok {
-                let e = scored.entry(*p).or_insert((worst, sum, why.clone()));
-                if (worst, sum) > (e.0, e.1) {
-                    *e = (worst, sum, why);
-                }
-            }
+    } else if !dates.is_empty() && direct.is_empty() {
+        // Only a date: the first persons born then.
+        let mut ids = (*reads.list(&dates[0])?).clone();
+        for d in &dates[1..] {
+            let other = reads.list(d)?;
+            ids.retain(|id| other.binary_search(id).is_ok());
         }
-    } else if q.year.is_some() || q.date.is_some() || q.month_year.is_some() {
-        // Only a date: every person born then.
-        let (lo, hi) = if let Some(d) = q.date {
-            (d, d)
-        } else if let Some((m, y)) = q.month_year {
-            (y * 10_000 + m * 100, y * 10_000 + m * 100 + 99)
-        } else {
-            let y = q.year.unwrap_or(0);
-            (y * 10_000, y * 10_000 + 9999)
-        };
-        let mut st =
-            conn.prepare_cached("SELECT id FROM _persons WHERE birth BETWEEN ?1 AND ?2 LIMIT 500")?;
-        for r in st.query_map([lo, hi], |r| r.get::<_, i64>(0))? {
-            scored.insert(r?, (Level::Exact, 4, Vec::new()));
-        }
+        scored.extend(ids.into_iter().take(limit).map(|id| Scored {
+            id: id as i64,
+            worst: Level::Exact,
+            sum: Level::Exact as u32,
+            why: Vec::new(),
+        }));
     }
     for (p, why) in direct {
-        let e = scored.entry(p).or_insert((Level::Exact, 0, Vec::new()));
-        e.0 = Level::Exact;
-        e.1 += 8;
-        e.2.push(why);
-    }
-    // Date filters.
-    let has_filter =
-        q.year.is_some() || q.date.is_some() || q.month_year.is_some() || q.day_month.is_some();
-    // With a year, a month or a date, the people born then, through the birth date index, rather
-    // than one look-up per candidate.
-    let range = if let Some(d) = q.date {
-        Some((d, d))
-    } else if let Some((m, y)) = q.month_year {
-        Some((y * 10_000 + m * 100, y * 10_000 + m * 100 + 99))
-    } else {
-        q.year.map(|y| (y * 10_000, y * 10_000 + 9999))
-    };
-    let born_in_range: Option<HashMap<i64, i64>> = match range {
-        Some((lo, hi)) if scored.len() > 50 => {
-            let mut st = conn
-                .prepare_cached("SELECT id, birth FROM _persons WHERE birth BETWEEN ?1 AND ?2")?;
-            let rows =
-                st.query_map([lo, hi], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))?;
-            Some(rows.collect::<Result<_, _>>()?)
-        }
-        _ => None,
-    };
-    let mut hits = Vec::new();
-    let mut order: Vec<(i64, Score)> = scored.into_iter().collect();
-    order.sort_by(|a, b| (b.1.0, b.1.1).cmp(&(a.1.0, a.1.1)).then(a.0.cmp(&b.0)));
-    for (p, (level, _, mut why)) in order {
-        if has_filter {
-            let birth = match &born_in_range {
-                Some(set) => set.get(&p).copied(),
-                None => conn.query_row("SELECT birth FROM _persons WHERE id = ?1", [p], |r| {
-                    r.get(0)
-                })?,
-            };
-            let Some(b) = birth else { continue };
-            let (y, m, d) = (b / 10_000, b / 100 % 100, b % 100);
-            let ok = q.year.is_none_or(|v| v == y)
-                && q.date.is_none_or(|v| v == b)
-                && q.month_year.is_none_or(|(mm, yy)| mm == m && yy == y)
-                && q.day_month.is_none_or(|(dd, mm)| dd == d && mm == m);
-            if !ok {
-                continue;
+        match scored.iter_mut().find(|s| s.id == p) {
+            Some(s) => {
+                s.worst = Level::Exact;
+                s.sum += 8;
+                s.why.push(why);
             }
-            why.push("date de naissance".into());
+            None => scored.push(Scored {
+                id: p,
+                worst: Level::Exact,
+                sum: 8,
+                why: vec![why],
+            }),
         }
-        hits.push(load_hit(store, p, level, why)?);
-        if hits.len() >= limit {
-            break;
+    }
+    let by_rank = |a: &Scored, b: &Scored| {
+        (b.worst, b.sum)
+            .cmp(&(a.worst, a.sum))
+            .then(a.id.cmp(&b.id))
+    };
+    if scored.len() > limit {
+        scored.select_nth_unstable_by(limit, by_rank);
+        scored.truncate(limit);
+    }
+    scored.sort_by(by_rank);
+    let mut hits = Vec::with_capacity(scored.len());
+    for mut s in scored {
+        if !dates.is_empty() {
+            s.why.push("date de naissance".into());
         }
+        hits.push(load_hit(store, s.id, s.worst, s.why)?);
     }
     Ok(hits)
 }

@@ -186,6 +186,7 @@ pub fn import<'a>(
     )?;
     conn.execute_batch(SCHEMA)?;
     conn.execute_batch(crate::search::index::SCHEMA)?;
+    conn.execute_batch(crate::search::postings::SCHEMA)?;
     conn.execute(
         "INSERT INTO _meta(key, value) VALUES ('format', ?1), ('created_by', ?2)",
         params![
@@ -320,10 +321,6 @@ fn copy_kept(conn: &Connection, application: &str, now: &str) -> Result<(), Stor
     conn.execute(
         "INSERT INTO _persons SELECT * FROM old._persons
          WHERE delivery_id IN (SELECT id FROM _deliveries WHERE active = 1)",
-        [],
-    )?;
-    conn.execute(
-        "INSERT INTO _person_keys SELECT * FROM old._person_keys WHERE person IN (SELECT id FROM _persons)",
         [],
     )?;
     let tables: Vec<(i64, String)> = conn

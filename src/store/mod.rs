@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use thiserror::Error;
 
 /// Identifies a Reprise store (`_meta.format`).
-pub const STORE_FORMAT: &str = "reprise-store-1";
+pub const STORE_FORMAT: &str = "reprise-store-2";
 
 /// Shortest store passphrase accepted at creation.
 pub const MIN_PASSPHRASE: usize = 10;
@@ -29,6 +29,10 @@ pub enum StoreError {
     WrongPassphrase(PathBuf),
     #[error("« {0} » n'est pas une base Reprise")]
     NotAStore(PathBuf),
+    #[error(
+        "la base « {path} » a été créée par une version antérieure de Reprise ({found}) : importez à nouveau les livraisons dans une nouvelle base"
+    )]
+    OlderFormat { path: PathBuf, found: String },
     #[error("une autre importation est en cours dans « {0} » : attendez qu'elle se termine")]
     InUse(PathBuf),
     #[error("la phrase de passe de la base doit compter au moins {MIN_PASSPHRASE} caractères")]
@@ -150,10 +154,16 @@ impl Store {
         key(&conn, pass)?;
         check_store(&conn, path)?;
         conn.pragma_update(None, "query_only", "ON")?;
+        // The shared lock is taken once and kept: no lock, no re-read and re-authentication of
+        // the first page before every statement. Readers still share the store; an import
+        // never writes into it (it replaces the file).
+        conn.pragma_update(None, "locking_mode", "EXCLUSIVE")?;
         // Sorts and temporary indexes stay in memory: no decrypted page reaches a temporary file.
         conn.pragma_update(None, "temp_store", "MEMORY")?;
         // Every page read is decrypted and authenticated: keep the hot ones in memory.
         conn.pragma_update(None, "cache_size", -65536)?;
+        // The dossier and the browser prepare a few statements per table: keep them all.
+        conn.set_prepared_statement_cache_capacity(512);
         // Accent- and case-insensitive comparisons of the browser's filters.
         conn.create_scalar_function(
             "reprise_fold",
@@ -188,7 +198,7 @@ impl Store {
 
     /// Tables of the active deliveries, application by application.
     pub fn tables(&self) -> Result<Vec<StoredTable>, StoreError> {
-        let mut st = self.conn.prepare(
+        let mut st = self.conn.prepare_cached(
             "SELECT t.id, d.application, t.name, t.label, t.file, t.sql_name, t.row_count, t.described
              FROM _tables t JOIN _deliveries d ON d.id = t.delivery_id
              WHERE d.active = 1 ORDER BY d.application, t.id",
@@ -230,7 +240,7 @@ impl Store {
     }
 
     pub fn columns(&self, table_id: i64) -> Result<Vec<StoredColumn>, StoreError> {
-        let mut st = self.conn.prepare(
+        let mut st = self.conn.prepare_cached(
             "SELECT name, type, length, label, key, ref_table, ref_column, leading_zero
              FROM _columns WHERE table_id = ?1 ORDER BY position",
         )?;
@@ -258,11 +268,10 @@ impl Store {
         &self,
         table_id: i64,
     ) -> Result<crate::reception::value::TextForm, StoreError> {
-        let (iso, decimal): (bool, String) = self.conn.query_row(
-            "SELECT iso_dates, decimal FROM _tables WHERE id = ?1",
-            [table_id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
+        let (iso, decimal): (bool, String) = self
+            .conn
+            .prepare_cached("SELECT iso_dates, decimal FROM _tables WHERE id = ?1")?
+            .query_row([table_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(crate::reception::value::TextForm {
             decimal: decimal.chars().next().unwrap_or(','),
             iso_dates: iso,
@@ -288,7 +297,7 @@ impl Store {
 }
 
 pub(crate) fn list_deliveries(conn: &Connection) -> Result<Vec<StoredDelivery>, StoreError> {
-    let mut st = conn.prepare(
+    let mut st = conn.prepare_cached(
         "SELECT id, name, application, version, departement, extraction, received_on, deadline,
                 imported_at, verdict, active FROM _deliveries ORDER BY id",
     )?;
@@ -325,10 +334,14 @@ pub(crate) fn check_store(conn: &Connection, path: &Path) -> Result<(), StoreErr
         })
         .optional()
         .map_err(|_| StoreError::NotAStore(path.to_path_buf()))?;
-    if format.as_deref() != Some(STORE_FORMAT) {
-        return Err(StoreError::NotAStore(path.to_path_buf()));
+    match format {
+        Some(f) if f == STORE_FORMAT => Ok(()),
+        Some(f) if f.starts_with("reprise-store-") => Err(StoreError::OlderFormat {
+            path: path.to_path_buf(),
+            found: f,
+        }),
+        _ => Err(StoreError::NotAStore(path.to_path_buf())),
     }
-    Ok(())
 }
 
 impl StoreError {
