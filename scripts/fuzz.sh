@@ -14,7 +14,9 @@ ALL=(lisezmoi controle descriptif extraction_log records values profile query re
 TARGETS=("$@")
 [ ${#TARGETS[@]} -gt 0 ] || TARGETS=("${ALL[@]}")
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
-cargo build --release --locked --bin reprise
+# The generator seeds the corpus: REPRISE_BIN, or the release build.
+BIN=${REPRISE_BIN:-target/release/reprise}
+[ -n "${REPRISE_BIN:-}" ] || cargo build --release --locked --bin reprise
 # Only for cargo fuzz: set for every cargo command, it would rebuild the project's own target/.
 fuzz() { (cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz "$@"); }
 
@@ -25,7 +27,7 @@ seed() {
   local tmp
   tmp=$(mktemp -d)
   for app in ITAC OPALES; do
-    target/release/reprise sample --app $app --persons 6 --seed 7 --form plain --out "$tmp/$app" >/dev/null
+    "$BIN" sample --app $app --persons 6 --seed 7 --form plain --out "$tmp/$app" >/dev/null
   done
   local itac opales
   itac=$(find "$tmp/ITAC" -mindepth 1 -maxdepth 1 -type d)
@@ -59,10 +61,10 @@ seed() {
       done ;;
     container)
       age-keygen -o "$tmp/key" 2>/dev/null
-      target/release/reprise sample --app OPALES --persons 6 --seed 7 --form tar \
+      "$BIN" sample --app OPALES --persons 6 --seed 7 --form tar \
         --recipient "$(age-keygen -y "$tmp/key")" --out "$tmp/tar" >/dev/null
       age -d -i "$tmp/key" "$tmp"/tar/*.tar.age > "$dir/opales.tar"
-      target/release/reprise sample --app ITAC --persons 6 --seed 7 --form tar --gzip \
+      "$BIN" sample --app ITAC --persons 6 --seed 7 --form tar --gzip \
         --recipient "$(age-keygen -y "$tmp/key")" --out "$tmp/targz" >/dev/null
       age -d -i "$tmp/key" "$tmp"/targz/*.tar.age > "$dir/itac.tar.gz" ;;
   esac

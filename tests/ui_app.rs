@@ -541,3 +541,65 @@ fn tables_export_the_view_as_csv_and_the_table_byte_for_byte() {
     assert_eq!(text.lines().count(), 2, "{text}");
     assert!(text.contains("LEFÈVRE"));
 }
+
+#[path = "common/deliveries.rs"]
+mod deliveries;
+
+#[test]
+fn a_delivery_without_profile_is_searched_in_generic_mode() {
+    use reprise::ui::settings::Settings;
+    let s = deliveries::Scratch::new();
+    let dir = deliveries::plain(&s, "p");
+    deliveries::edit_text(&dir, "LISEZMOI.TXT", |t| {
+        *t = t.replace("VERSION=1\r\n", "VERSION=9\r\n");
+    });
+    deliveries::recompute_controle(&dir);
+    let store = s.join("base/generique.base");
+    let pass = s.passphrase_file("store-pass", "phrase-de-passe-generique");
+    let out = std::process::Command::new(deliveries::bin())
+        .args(["import", dir.to_str().unwrap(), "--store"])
+        .arg(&store)
+        .arg("--store-passphrase-file")
+        .arg(&pass)
+        .env_remove("REPRISE_STORE_PASSPHRASE")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let home = tempfile::tempdir().unwrap();
+    Settings {
+        last_store: Some(store),
+        ..Settings::default()
+    }
+    .save(&Dirs::under(home.path()))
+    .unwrap();
+    let mut h = app(home.path());
+    h.run();
+    let field = h.get_by_role_and_label(Role::PasswordInput, "Phrase de passe de la base");
+    field.focus();
+    field.type_text("phrase-de-passe-generique");
+    h.key_press(egui::Key::Enter);
+    wait_for(&mut h, "the search screen", |h| {
+        has(h, "Rechercher une personne")
+    });
+    assert!(has(&h, "Mode générique pour"), "the generic mode is said");
+    let field = h.get_by_role_and_label(
+        Role::TextInput,
+        "Nom, prénom, date de naissance, numéro de dossier ou NIR :",
+    );
+    field.focus();
+    field.type_text("instructeur");
+    wait_for(&mut h, "rows", |h| {
+        has(h, "lignes trouvées en mode générique")
+    });
+    h.check_accessibility();
+    h.query_all_by_label_contains("(ITAC.ITAC_AGENT) — ligne")
+        .next()
+        .expect("a row of ITAC_AGENT")
+        .click();
+    wait_for(&mut h, "the table at the row", |h| has(h, "ITAC_AGENT —"));
+}

@@ -37,12 +37,25 @@ pub fn run(args: DossierArgs) -> u8 {
     let d = match dossier::assemble(&store, &profiles, &args.app, &args.num, args.medical) {
         Ok(Some(d)) => d,
         Ok(None) => {
+            let generic = store.deliveries().ok().and_then(|all| {
+                all.into_iter().find(|d| {
+                    d.active
+                        && d.application.eq_ignore_ascii_case(&args.app)
+                        && crate::search::generic::is_generic(&profiles, d)
+                })
+            });
             return fail(
-                format!(
-                    "aucun dossier {} numéro {} dans la base",
-                    args.app.to_uppercase(),
-                    args.num
-                ),
+                match generic {
+                    Some(d) => format!(
+                        "la livraison {} ({} version {}) n'a pas de profil : pas de dossier assemblé (mode générique) ; ses tables se consultent avec reprise tables, reprise search et reprise export",
+                        d.name, d.application, d.version
+                    ),
+                    None => format!(
+                        "aucun dossier {} numéro {} dans la base",
+                        args.app.to_uppercase(),
+                        args.num
+                    ),
+                },
                 exit::USAGE,
             );
         }

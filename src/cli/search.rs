@@ -2,7 +2,7 @@
 
 use super::store_cmds::{StoreArgs, open_journaled};
 use super::{exit, fail};
-use crate::search::query;
+use crate::search::{generic, query};
 use clap::Args;
 
 #[derive(Args, Debug)]
@@ -24,7 +24,9 @@ pub fn run(args: SearchArgs) -> u8 {
         Ok(s) => s,
         Err(c) => return c,
     };
-    let hits = match query::search(&store, &args.query, args.limit) {
+    let found = query::search(&store, &args.query, args.limit)
+        .and_then(|hits| Ok((hits, generic::search(&store, &args.query, args.limit)?)));
+    let (hits, rows) = match found {
         Ok(h) => h,
         Err(e) => return fail(&e, e.exit_code()),
     };
@@ -32,18 +34,28 @@ pub fn run(args: SearchArgs) -> u8 {
         crate::audit::Action::Search,
         "",
         "",
-        &format!("« {} » : {} résultat(s)", args.query, hits.len()),
+        &format!(
+            "« {} » : {} résultat(s){}",
+            args.query,
+            hits.len(),
+            if rows.is_empty() {
+                String::new()
+            } else {
+                format!(", {} ligne(s) en mode générique", rows.len())
+            }
+        ),
     ) {
         return c;
     }
     if args.json {
         println!(
             "{}",
-            serde_json::to_string_pretty(&hits).expect("serializable")
+            serde_json::to_string_pretty(&serde_json::json!({ "persons": hits, "rows": rows }))
+                .expect("serializable")
         );
         return exit::OK;
     }
-    if hits.is_empty() {
+    if hits.is_empty() && rows.is_empty() {
         println!("Aucune personne ne correspond à « {} ».", args.query);
     }
     for h in &hits {
@@ -76,6 +88,17 @@ pub fn run(args: SearchArgs) -> u8 {
                 "    même personne probable : {} dossier {} — {} (confiance {} %)",
                 l.application, l.dossier, l.evidence, l.confidence
             );
+        }
+    }
+    if !rows.is_empty() {
+        println!(
+            "Lignes trouvées dans les livraisons sans profil (mode générique : ni personne ni dossier assemblé) :"
+        );
+        for r in &rows {
+            println!("{} ligne {} — {}", r.table, r.record, r.label);
+            for (c, v) in &r.values {
+                println!("    {c} : {v}");
+            }
         }
     }
     exit::OK

@@ -488,7 +488,7 @@ impl<'a, 'l> Reception<'a, 'l> {
         self.profile = Profile::find(self.opts.profiles, &app, &version).cloned();
         if self.profile.is_none() {
             self.warnings.push(format!(
-                "aucun profil pour l'application « {app} » version « {version} » : les identifiants (NIR, FINESS, UAI) ne sont pas vérifiés"
+                "aucun profil pour l'application « {app} » version « {version} » : mode générique (tables consultables, recherche dans toutes les colonnes de texte, pas de dossier assemblé ; les identifiants NIR, FINESS, UAI ne sont pas vérifiés)"
             ));
         }
         let described: Vec<Table> = self

@@ -187,6 +187,7 @@ pub fn import<'a>(
     conn.execute_batch(SCHEMA)?;
     conn.execute_batch(crate::search::index::SCHEMA)?;
     conn.execute_batch(crate::search::postings::SCHEMA)?;
+    conn.execute_batch(crate::search::generic::SCHEMA)?;
     conn.execute(
         "INSERT INTO _meta(key, value) VALUES ('format', ?1), ('created_by', ?2)",
         params![
@@ -271,6 +272,8 @@ pub fn import<'a>(
         crate::search::index::build(&conn, delivery_id, &application, p)?;
     }
     crate::search::index::finish(&conn)?;
+    // Deliveries that no profile describes: every text value indexed instead (generic mode).
+    crate::search::generic::build(&conn, profiles)?;
     conn.execute_batch("COMMIT;")?;
     drop(conn);
     File::open(&tmp_path)

@@ -430,6 +430,9 @@ impl RepriseApp {
                     });
                 }
             }
+            Intent::OpenRow { table, record } => {
+                self.open_table(&table, Some(record), Vec::new());
+            }
             Intent::SelectRow(record) => {
                 let t = &mut self.state.tables;
                 if let Some(v) = &mut t.view {
@@ -873,8 +876,9 @@ impl RepriseApp {
                     }
                     s.busy = false;
                     match result {
-                        Ok(hits) => {
+                        Ok((hits, rows)) => {
                             s.hits = hits;
+                            s.rows = rows;
                             s.selected = 0;
                             s.error = None;
                             s.answered = Some(s.sent.trim().to_string());

@@ -11,8 +11,28 @@ use std::time::Instant;
 
 pub fn show(ui: &mut Ui, state: &mut State, intents: &mut Vec<Intent>) {
     let lang = state.lang();
+    let generic: Vec<String> = state
+        .session
+        .as_ref()
+        .and_then(|s| s.overview.as_ref())
+        .map(|o| o.generic.clone())
+        .unwrap_or_default();
     let s = &mut state.search;
     widgets::title(ui, lang.t("Rechercher une personne", "Find a person"));
+    if !generic.is_empty() {
+        widgets::warning_text(
+            ui,
+            &format!(
+                "{} {}. {}",
+                lang.t("Mode générique pour", "Generic mode for"),
+                generic.join(", "),
+                lang.t(
+                    "Aucun profil ne décrit cette application ou cette version : ses lignes sont cherchées dans toutes les colonnes de texte, sans personne ni dossier assemblé ; ses tables restent consultables.",
+                    "No profile describes this application or version: its rows are searched in every text column, without persons or assembled dossiers; its tables can be browsed.",
+                )
+            ),
+        );
+    }
     let label = ui.label(lang.t(
         "Nom, prénom, date de naissance, numéro de dossier ou NIR :",
         "Name, first name, birth date, dossier number or NIR:",
@@ -68,6 +88,11 @@ pub fn show(ui: &mut Ui, state: &mut State, intents: &mut Vec<Intent>) {
         } else if let Some(q) = &s.answered {
             let n = s.hits.len();
             let text = match n {
+                0 if !s.rows.is_empty() => format!(
+                    "{} {}",
+                    lang.int(s.rows.len() as u64),
+                    lang.t("lignes trouvées en mode générique", "rows found in generic mode")
+                ),
                 0 => format!("{} « {q} ». {}", lang.t("Aucune personne ne correspond à", "Nobody matches"), lang.t(
                     "Essayez une partie du nom, sans le prénom, ou la seule année de naissance.",
                     "Try part of the name, without the first name, or only the birth year.",
@@ -96,6 +121,34 @@ pub fn show(ui: &mut Ui, state: &mut State, intents: &mut Vec<Intent>) {
                         application: h.application.clone(),
                         number: h.dossier.clone(),
                     });
+                }
+            }
+            if !s.rows.is_empty() {
+                ui.add_space(8.0);
+                ui.label(
+                    RichText::new(lang.t(
+                        "Lignes trouvées (mode générique) — cliquez pour ouvrir la table à la ligne",
+                        "Rows found (generic mode) — click to open the table at the row",
+                    ))
+                    .strong(),
+                );
+                for r in &s.rows {
+                    let values: Vec<String> =
+                        r.values.iter().map(|(c, v)| format!("{c} : {v}")).collect();
+                    let text = format!(
+                        "{} ({}) — {} {} — {}",
+                        r.label,
+                        r.table,
+                        lang.t("ligne", "row"),
+                        lang.int(r.record.max(0) as u64),
+                        values.join(" ; ")
+                    );
+                    if ui.button(text).clicked() {
+                        intents.push(Intent::OpenRow {
+                            table: r.table.clone(),
+                            record: r.record,
+                        });
+                    }
                 }
             }
         });

@@ -10,6 +10,7 @@ use crate::browse::{Filter, Start};
 use crate::dossier::Dossier;
 use crate::profile::Profile;
 use crate::reception::report::ReceptionReport;
+use crate::search::generic::RowHit;
 use crate::search::query::Hit;
 use crate::store::{StoredColumn, StoredTable};
 use std::collections::{HashMap, HashSet};
@@ -63,6 +64,11 @@ pub enum Intent {
     FollowReference {
         column: String,
         value: String,
+    },
+    /// Opens a table at a row (a row found in generic mode).
+    OpenRow {
+        table: String,
+        record: i64,
     },
     SelectRow(i64),
     /// Opens `table` filtered on `column` = `value`.
@@ -136,6 +142,8 @@ pub struct SearchState {
     pub sent: String,
     pub edited_at: Option<Instant>,
     pub hits: Vec<Hit>,
+    /// Rows found in the deliveries read in generic mode.
+    pub rows: Vec<RowHit>,
     pub answered: Option<String>,
     pub selected: usize,
     pub busy: bool,

@@ -10,6 +10,7 @@ use crate::browse::{self, Page, PageRequest};
 use crate::dossier::{self, Dossier};
 use crate::profile::Profile;
 use crate::reception::report::ReceptionReport;
+use crate::search::generic::{self, RowHit};
 use crate::search::query::{Hit, Searcher};
 use crate::store::{Store, StoreError, StoredDelivery, StoredTable};
 use age::secrecy::SecretString;
@@ -94,7 +95,8 @@ pub enum Reply {
     Opened(Result<Overview, StoreError>),
     Search {
         generation: u64,
-        result: Result<Vec<Hit>, StoreError>,
+        /// Persons, and rows of the deliveries read in generic mode.
+        result: Result<(Vec<Hit>, Vec<RowHit>), StoreError>,
     },
     Dossier {
         generation: u64,
@@ -134,6 +136,8 @@ pub type CodeLabels = HashMap<String, HashMap<String, String>>;
 pub struct Overview {
     pub tables: Vec<StoredTable>,
     pub deliveries: Vec<StoredDelivery>,
+    /// Active deliveries that no profile describes (read in generic mode): their names.
+    pub generic: Vec<String>,
 }
 
 /// An open store and its two threads. Dropping it ends the threads (their channels close).
@@ -283,10 +287,16 @@ fn open_store(path: &Path, pass: &SecretString) -> Result<Store, StoreError> {
     Store::open(path, pass)
 }
 
-fn overview(store: &Store) -> Result<Overview, StoreError> {
+fn overview(store: &Store, profiles: &[Profile]) -> Result<Overview, StoreError> {
+    let deliveries = store.deliveries()?;
     Ok(Overview {
         tables: store.tables()?,
-        deliveries: store.deliveries()?,
+        generic: deliveries
+            .iter()
+            .filter(|d| d.active && generic::is_generic(profiles, d))
+            .map(|d| format!("{} ({} {})", d.name, d.application, d.version))
+            .collect(),
+        deliveries,
     })
 }
 
@@ -303,7 +313,7 @@ fn fast_thread(
 ) {
     let actor = Actor::current();
     let opened = open_store(path, pass).and_then(|s| {
-        let o = overview(&s)?;
+        let o = overview(&s, &profiles)?;
         let j = Journal::open(path, pass)?;
         j.record(&actor, Action::Unlock, "", "", "")?;
         Ok((s, o, j))
@@ -332,14 +342,23 @@ fn fast_thread(
                     continue;
                 }
                 let result = searcher.search(&text, limit).and_then(|hits| {
+                    let rows = generic::search(&store, &text, limit)?;
                     journal.record(
                         &actor,
                         Action::Search,
                         "",
                         "",
-                        &format!("« {text} » : {} résultat(s)", hits.len()),
+                        &format!(
+                            "« {text} » : {} résultat(s){}",
+                            hits.len(),
+                            if rows.is_empty() {
+                                String::new()
+                            } else {
+                                format!(", {} ligne(s) en mode générique", rows.len())
+                            }
+                        ),
                     )?;
-                    Ok(hits)
+                    Ok((hits, rows))
                 });
                 Reply::Search { generation, result }
             }
