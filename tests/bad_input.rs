@@ -601,21 +601,7 @@ fn empty_table_is_conforme() {
 fn table_outside_the_lists_but_described_is_loaded() {
     let s = Scratch::new();
     let dir = plain(&s, "p");
-    edit_text(&dir, "DESCRIPTIF.TXT", |t| {
-        assert!(t.ends_with("\r\n"));
-        t.push_str("T_EXTRA;0;;;;;;;;;Table supplémentaire\r\n");
-        t.push_str("T_EXTRA;1;CODE;VARCHAR2;3;;;O;1;;Code\r\n");
-        t.push_str("T_EXTRA;2;LIBELLE;VARCHAR2;40;;;N;;;Libellé\r\n");
-    });
-    let data = encoding_rs::WINDOWS_1252
-        .encode("CODE;LIBELLE\r\nA;Première\r\nB;Deuxième\r\n")
-        .0
-        .into_owned();
-    fs::write(dir.join("DONNEES/T_EXTRA.TXT"), data).unwrap();
-    insert_log_line_before_end(
-        &dir,
-        "2008-10-15 20:00:20 INFO TABLE T_EXTRA : 2 LIGNES EXTRAITES",
-    );
+    add_extra_table(&dir);
     recompute_controle(&dir);
     let run = verify(&s, &dir, &[]);
     run.assert_conforme();

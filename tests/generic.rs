@@ -50,20 +50,7 @@ fn an_unknown_version_with_an_unknown_table_is_read_in_generic_mode() {
     edit_text(&dir, "LISEZMOI.TXT", |t| {
         *t = t.replace("VERSION=1\r\n", "VERSION=9\r\n");
     });
-    edit_text(&dir, "DESCRIPTIF.TXT", |t| {
-        t.push_str("T_EXTRA;0;;;;;;;;;Table supplémentaire\r\n");
-        t.push_str("T_EXTRA;1;CODE;VARCHAR2;3;;;O;1;;Code\r\n");
-        t.push_str("T_EXTRA;2;LIBELLE;VARCHAR2;40;;;N;;;Libellé\r\n");
-    });
-    let data = encoding_rs::WINDOWS_1252
-        .encode("CODE;LIBELLE\r\nA;Première étape\r\nB;Deuxième étape\r\n")
-        .0
-        .into_owned();
-    fs::write(dir.join("DONNEES/T_EXTRA.TXT"), data).unwrap();
-    insert_log_line_before_end(
-        &dir,
-        "2008-10-15 20:00:20 INFO TABLE T_EXTRA : 2 LIGNES EXTRAITES",
-    );
+    add_extra_table(&dir);
     recompute_controle(&dir);
     let store = s.join("base/reprise.db");
     let pass = s.passphrase_file("store-pass", STORE_PASS);

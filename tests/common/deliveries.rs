@@ -533,6 +533,27 @@ pub fn set_log_count(dir: &Path, table: &str, n: u64) {
     });
 }
 
+/// Adds to a plain delivery a table that no application list names, described in DESCRIPTIF.TXT
+/// and counted in the log, holding `A;Première étape` and `B;Deuxième étape` (then recompute
+/// CONTROLE.TXT).
+pub fn add_extra_table(dir: &Path) {
+    edit_text(dir, "DESCRIPTIF.TXT", |t| {
+        assert!(t.ends_with("\r\n"));
+        t.push_str("T_EXTRA;0;;;;;;;;;Table supplémentaire\r\n");
+        t.push_str("T_EXTRA;1;CODE;VARCHAR2;3;;;O;1;;Code\r\n");
+        t.push_str("T_EXTRA;2;LIBELLE;VARCHAR2;40;;;N;;;Libellé\r\n");
+    });
+    let data = encoding_rs::WINDOWS_1252
+        .encode("CODE;LIBELLE\r\nA;Première étape\r\nB;Deuxième étape\r\n")
+        .0
+        .into_owned();
+    fs::write(dir.join("DONNEES/T_EXTRA.TXT"), data).unwrap();
+    insert_log_line_before_end(
+        dir,
+        "2008-10-15 20:00:20 INFO TABLE T_EXTRA : 2 LIGNES EXTRAITES",
+    );
+}
+
 /// Inserts a line before the last line of EXTRACTION.LOG.
 pub fn insert_log_line_before_end(dir: &Path, line: &str) {
     edit_text(dir, "EXTRACTION.LOG", |t| {
