@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the fuzz targets of fuzz/ (cargo fuzz, libFuzzer with AddressSanitizer) for a given time each.
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET ...]      (default: 600 s, every target)
+#   SEED_ONLY=1 scripts/fuzz.sh 0 [TARGET ...]             (only seed the empty corpora)
 # First seeds fuzz/corpus/<target>/ from the sample deliveries when it is empty; at the end
 # minimises each corpus (cargo fuzz cmin) and copies every crash found into
 # fuzz/regressions/<target>/, which `cargo test` then runs (tests/fuzz_regressions.rs).
@@ -74,6 +75,8 @@ seed() {
 summary=()
 for t in "${TARGETS[@]}"; do
   seed "$t"
+  # SEED_ONLY=1: only the seeds of the corpus, no fuzzing.
+  [ -z "${SEED_ONLY:-}" ] || continue
   mkdir -p "fuzz/artifacts/$t" "fuzz/regressions/$t"
   before=$(ls "fuzz/corpus/$t" | wc -l)
   status=ok

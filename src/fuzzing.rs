@@ -206,9 +206,10 @@ struct Deliveries {
     opales: PathBuf,
 }
 
+static DELIVERIES: OnceLock<Mutex<Deliveries>> = OnceLock::new();
+
 fn deliveries() -> &'static Mutex<Deliveries> {
-    static D: OnceLock<Mutex<Deliveries>> = OnceLock::new();
-    D.get_or_init(|| {
+    DELIVERIES.get_or_init(|| {
         let root = std::env::temp_dir().join(format!("reprise-fuzz-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&root);
         let make = |app: App, date: (i32, u32, u32)| {
@@ -234,6 +235,15 @@ fn deliveries() -> &'static Mutex<Deliveries> {
         let opales = make(App::Opales, (2008, 11, 5));
         Mutex::new(Deliveries { root, itac, opales })
     })
+}
+
+/// Removes the deliveries generated for [`reception`] and [`container`] (a fuzzing process
+/// leaves them to the end; a test calls this when it is done).
+pub fn cleanup() {
+    if let Some(d) = DELIVERIES.get() {
+        let d = d.lock().unwrap_or_else(|e| e.into_inner());
+        let _ = std::fs::remove_dir_all(&d.root);
+    }
 }
 
 fn receive_quietly(delivery: &Path, secret: Option<&Secret>) {

@@ -39,6 +39,7 @@ fn every_kept_fuzz_input_passes_its_target() {
             }
         }
     }
+    reprise::fuzzing::cleanup();
     assert!(ran > 0, "no fuzz input found under fuzz/");
     assert!(
         failed.is_empty(),
