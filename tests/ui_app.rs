@@ -603,3 +603,20 @@ fn a_delivery_without_profile_is_searched_in_generic_mode() {
         .click();
     wait_for(&mut h, "the table at the row", |h| has(h, "ITAC_AGENT —"));
 }
+
+#[test]
+fn the_integrity_check_recreates_every_delivered_file() {
+    let home = tempfile::tempdir().unwrap();
+    let mut h = with_demo(home.path());
+    h.get_by_label("Livraisons").click();
+    h.run_steps(2);
+    h.get_by_label("Contrôler l'intégrité de la base").click();
+    wait_for(&mut h, "the check", |h| has(h, "Base intacte"));
+    assert!(has(&h, "fichiers livrés sont recréés à l'identique"));
+    h.check_accessibility();
+    // And it is journaled.
+    h.get_by_label("Journal").click();
+    wait_for(&mut h, "the journal", |h| {
+        has(h, "Contrôle d'intégrité de la base")
+    });
+}

@@ -96,6 +96,8 @@ pub fn show(ui: &mut Ui, state: &mut State, intents: &mut Vec<Intent>) {
                     }
                 });
             ui.add_space(10.0);
+            fixity(ui, lang, &state.deliveries, intents);
+            ui.add_space(6.0);
             plain_export(ui, lang, &mut state.deliveries, intents);
             if let Some(e) = &state.deliveries.error {
                 widgets::error_text(ui, e);
@@ -107,6 +109,103 @@ pub fn show(ui: &mut Ui, state: &mut State, intents: &mut Vec<Intent>) {
                 report_view(ui, lang, &report, &mut f.pdf_path, &f.pdf_message, intents);
             }
         });
+}
+
+/// "Contrôler l'intégrité de la base": every page authenticated, every delivered file re-created
+/// and compared with CONTROLE.TXT.
+fn fixity(
+    ui: &mut Ui,
+    lang: super::i18n::Lang,
+    d: &super::state::DeliveriesState,
+    intents: &mut Vec<Intent>,
+) {
+    ui.horizontal(|ui| {
+        let running = d.fixity_running.is_some();
+        if ui
+            .add_enabled(
+                !running,
+                egui::Button::new(lang.t(
+                    "Contrôler l'intégrité de la base",
+                    "Check the store's integrity",
+                )),
+            )
+            .on_hover_text(lang.t(
+                "Recrée chaque fichier livré depuis la base et compare sa taille et son empreinte SHA-256 à celles de CONTROLE.TXT ; vérifie aussi chaque page chiffrée.",
+                "Re-creates every delivered file from the store and compares its size and SHA-256 with CONTROLE.TXT's; also checks every encrypted page.",
+            ))
+            .clicked()
+        {
+            intents.push(Intent::CheckStore);
+        }
+        if let Some((_, progress)) = &d.fixity_running {
+            let p = progress.load(std::sync::atomic::Ordering::Relaxed);
+            let (done, total) = (p >> 32, p & 0xffff_ffff);
+            ui.spinner();
+            ui.label(if total == 0 {
+                lang.t("Contrôle des pages chiffrées…", "Checking the encrypted pages…").to_string()
+            } else {
+                format!(
+                    "{} {} {} {}",
+                    lang.t("Fichier", "File"),
+                    (done + 1).min(total),
+                    lang.t("sur", "of"),
+                    total
+                )
+            });
+            if ui.button(lang.t("Annuler", "Cancel")).clicked() {
+                intents.push(Intent::CancelCheckStore);
+            }
+        }
+    });
+    match &d.fixity {
+        Some(Ok(f)) if f.ok => {
+            ui.label(
+                RichText::new(format!(
+                    "✔ {} {} {}",
+                    lang.t("Base intacte : les", "Store intact: the"),
+                    f.files.len(),
+                    lang.t(
+                        "fichiers livrés sont recréés à l'identique (taille et SHA-256 de CONTROLE.TXT) et toutes les pages chiffrées sont authentifiées.",
+                        "delivered files are re-created exactly (size and SHA-256 of CONTROLE.TXT) and every encrypted page is authenticated.",
+                    )
+                ))
+                .color(widgets::ok_color(ui)),
+            );
+        }
+        Some(Ok(f)) => {
+            widgets::error_text(
+                ui,
+                lang.t(
+                    "✖ Base altérée : elle ne redonne plus exactement ce qui a été livré. Remettez en place sa dernière sauvegarde, ou importez à nouveau les livraisons dans une nouvelle base.",
+                    "✖ Store altered: it no longer gives back exactly what was delivered. Restore its last backup, or import the deliveries again into a new store.",
+                ),
+            );
+            for line in f
+                .pages
+                .iter()
+                .chain(&f.structure)
+                .flat_map(|p| p.lines())
+                .take(5)
+            {
+                ui.label(format!("  {line}"));
+            }
+            for x in f.files.iter().filter(|x| !x.ok) {
+                ui.label(format!(
+                    "  {} {} : {}",
+                    x.delivery,
+                    x.path,
+                    x.error.clone().unwrap_or_else(|| lang
+                        .t(
+                            "contenu différent de celui livré",
+                            "content differs from the delivered one"
+                        )
+                        .to_string())
+                ));
+            }
+        }
+        Some(Err(e)) => widgets::error_text(ui, e),
+        None => {}
+    }
 }
 
 /// "Exporter toute la base en clair (SQLite)…", behind a ticked warning.

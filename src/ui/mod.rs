@@ -544,6 +544,22 @@ impl RepriseApp {
                     json,
                 });
             }
+            Intent::CheckStore => {
+                let d = &mut self.state.deliveries;
+                if d.fixity_running.is_some() {
+                    return;
+                }
+                let cancel = Arc::new(std::sync::atomic::AtomicBool::new(false));
+                let progress = Arc::new(std::sync::atomic::AtomicU64::new(0));
+                d.fixity_running = Some((cancel.clone(), progress.clone()));
+                d.fixity = None;
+                self.send(Request::Fixity { cancel, progress });
+            }
+            Intent::CancelCheckStore => {
+                if let Some((cancel, _)) = &self.state.deliveries.fixity_running {
+                    cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+                }
+            }
             Intent::ExportPlain(path) => {
                 let d = &mut self.state.deliveries;
                 if !d.plain_understood {
@@ -995,6 +1011,14 @@ impl RepriseApp {
                         Err(e) => Err(widgets::sentence(&e)),
                     });
                 }
+                Reply::Fixity(r) => {
+                    let d = &mut self.state.deliveries;
+                    d.fixity_running = None;
+                    d.fixity = match r {
+                        Err(crate::store::StoreError::Cancelled) => None,
+                        r => Some(r.map_err(|e| widgets::sentence(&e.to_string()))),
+                    };
+                }
                 Reply::PlainExported(r) => {
                     let d = &mut self.state.deliveries;
                     d.plain_running = false;
@@ -1421,6 +1445,8 @@ impl eframe::App for RepriseApp {
     fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
         self.record_frame(frame);
         let ctx = ui.ctx().clone();
+        // A screen reader names the window as its title bar does.
+        ctx.accesskit_node_builder(egui::accesskit_root_id(), |n| n.set_label(WINDOW_TITLE));
         self.poll();
         self.global_keys(&ctx);
         self.idle_check(&ctx);

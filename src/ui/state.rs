@@ -87,6 +87,9 @@ pub enum Intent {
     ExportJournal(PathBuf),
     /// The whole store, unencrypted, after the user ticked that they understand it.
     ExportPlain(PathBuf),
+    /// Checks that the store still gives back every delivered file exactly.
+    CheckStore,
+    CancelCheckStore,
     /// The fiche de synthèse (PDF) or the whole dossier (JSON).
     PrintDossier {
         path: PathBuf,
@@ -250,6 +253,9 @@ pub struct DeliveriesState {
     pub plain_understood: bool,
     pub plain_running: bool,
     pub plain_message: Option<Result<String, String>>,
+    /// The fixity check: running (with its cancel flag and progress), and how it went.
+    pub fixity_running: Option<(Arc<AtomicBool>, Arc<AtomicU64>)>,
+    pub fixity: Option<Result<crate::fixity::Fixity, String>>,
 }
 
 /// The whole state.

@@ -81,6 +81,12 @@ pub enum Request {
     ExportPlain {
         path: PathBuf,
     },
+    /// The fixity check of the store, on a thread of its own: `progress` holds the files done
+    /// (high half) and in all (low half).
+    Fixity {
+        cancel: Arc<AtomicBool>,
+        progress: Arc<AtomicU64>,
+    },
     /// An entry for the journal (the interface's own actions: print, verify).
     Record {
         action: Action,
@@ -124,6 +130,7 @@ pub enum Reply {
     JournalExported(Result<(PathBuf, u64), StoreError>),
     Printed(Result<PathBuf, String>),
     PlainExported(Result<(PathBuf, u64), StoreError>),
+    Fixity(Result<crate::fixity::Fixity, StoreError>),
     /// A consultation could not be journaled: it was not shown.
     JournalFailed(StoreError),
 }
@@ -461,6 +468,41 @@ fn fast_thread(
                 (medical, json),
                 &path,
             )),
+            Request::Fixity { cancel, progress } => {
+                // Reads the whole store: on its own connection, so that searches go on.
+                let (path, pass, tx, wake) =
+                    (path.to_path_buf(), pass.clone(), tx.clone(), wake.clone());
+                let actor = actor.clone();
+                std::thread::spawn(move || {
+                    lower_priority();
+                    let result = open_store(&path, &pass).and_then(|store| {
+                        let f = crate::fixity::check(&store, &cancel, &mut |p| {
+                            progress
+                                .store(((p.done as u64) << 32) | p.total as u64, Ordering::Relaxed);
+                            wake();
+                        })?;
+                        let altered = f.files.iter().filter(|x| !x.ok).count();
+                        Journal::open(&path, &pass)?.record(
+                            &actor,
+                            Action::Fixity,
+                            "",
+                            "",
+                            &if f.ok {
+                                format!(
+                                    "base intacte ({} fichiers recréés à l'identique)",
+                                    f.files.len()
+                                )
+                            } else {
+                                format!("base ALTÉRÉE ({altered} fichiers différents)")
+                            },
+                        )?;
+                        Ok(f)
+                    });
+                    let _ = tx.send(Reply::Fixity(result));
+                    wake();
+                });
+                continue;
+            }
             Request::ExportPlain { path: out } => Reply::PlainExported(
                 crate::export::export_plain_sqlite(path, pass, &out).and_then(|bytes| {
                     if let Err(e) = journal.record(
