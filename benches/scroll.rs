@@ -114,13 +114,21 @@ fn main() {
         std::thread::sleep(Duration::from_millis(4));
     }
     let top = h.state().state.tables.view.as_ref().map_or(0.0, |v| v.top);
+    let slow: Vec<String> = times
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| t.as_secs_f64() > 0.016)
+        .map(|(i, t)| format!("#{i}:{:.1}", t.as_secs_f64() * 1e3))
+        .collect();
     times.sort();
     let pct = |p: f64| times[((times.len() as f64 * p) as usize).min(times.len() - 1)];
     println!(
-        "scroll {name} ({} lignes) : {frames} images, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms ; images avec des lignes en cours de lecture : {loading_frames} ; dernière position {top:.0}",
+        "scroll {name} ({} lignes) : {frames} images, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms ; images avec des lignes en cours de lecture : {loading_frames} ; dernière position {top:.0} ; au-delà de 16 ms : {} {:?}",
         largest.rows,
         pct(0.50).as_secs_f64() * 1e3,
         pct(0.99).as_secs_f64() * 1e3,
         times.last().unwrap().as_secs_f64() * 1e3,
+        slow.len(),
+        slow,
     );
 }
