@@ -81,7 +81,7 @@ for t in "${TARGETS[@]}"; do
   before=$(ls "fuzz/corpus/$t" | wc -l)
   status=ok
   fuzz run "$t" "corpus/$t" -- -max_total_time="$SECONDS_PER" -rss_limit_mb=2048 \
-     -max_len=1048576 -timeout=30 -print_final_stats=1 > "fuzz/artifacts/$t/last-run.log" 2>&1 || status=CRASH
+     -max_len=1048576 -timeout=900 -print_final_stats=1 > "fuzz/artifacts/$t/last-run.log" 2>&1 || status=CRASH
   for a in fuzz/artifacts/"$t"/crash-* fuzz/artifacts/"$t"/timeout-* fuzz/artifacts/"$t"/oom-*; do
     [ -e "$a" ] && cp "$a" "fuzz/regressions/$t/" && status=CRASH
   done
