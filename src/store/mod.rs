@@ -162,8 +162,10 @@ impl Store {
         conn.pragma_update(None, "temp_store", "MEMORY")?;
         // Every page read is decrypted and authenticated: keep the hot ones in memory.
         conn.pragma_update(None, "cache_size", -65536)?;
-        // The dossier and the browser prepare a few statements per table: keep them all.
+        // The dossier and the browser prepare a few statements per table: keep them all, and
+        // keep their plans whatever values are bound (no new preparation for each value).
         conn.set_prepared_statement_cache_capacity(512);
+        conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
         // Accent- and case-insensitive comparisons of the browser's filters.
         conn.create_scalar_function(
             "reprise_fold",
