@@ -14,6 +14,7 @@ pub mod format;
 pub mod fuzzing;
 pub mod profile;
 pub mod reception;
+pub mod referential;
 pub mod report;
 pub mod sample;
 pub mod search;

@@ -620,3 +620,59 @@ fn the_integrity_check_recreates_every_delivered_file() {
         has(h, "Contrôle d'intégrité de la base")
     });
 }
+
+#[test]
+fn a_newer_finess_extract_is_loaded_and_named_in_the_dossier() {
+    let home = tempfile::tempdir().unwrap();
+    let mut h = with_demo(home.path());
+    // An establishment an orientation of the demonstration points to, and its child.
+    let store = Dirs::under(home.path()).demo_store();
+    let (finess, child) = {
+        let s =
+            reprise::store::Store::open(&store, &reprise::ui::DEMO_PASSPHRASE.to_string().into())
+                .unwrap();
+        s.connection()
+            .query_row(
+                "SELECT o.FINESS_ACCUEIL, d.NUM_DOSSIER FROM OPALES__OP_ORIENTATION o
+                 JOIN OPALES__OP_DECISION d ON d.NUM_DECISION = o.NUM_DECISION
+                 JOIN OPALES__REF_FINESS f ON f.nofinesset = o.FINESS_ACCUEIL
+                 ORDER BY o.rowid LIMIT 1",
+                [],
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
+            )
+            .unwrap()
+    };
+    let mut fields = vec![String::new(); 32];
+    fields[0] = "structureet".into();
+    fields[1] = finess.clone();
+    fields[3] = "ÉTABLISSEMENT AU NOM DE 2026".into();
+    fields[15] = "59000 LILLE".into();
+    let extract = home.path().join("finess-2026.csv");
+    std::fs::write(
+        &extract,
+        format!("finess;etalab;104;2026-06-30\n{}\n", fields.join(";")),
+    )
+    .unwrap();
+    h.get_by_label("Livraisons").click();
+    h.run_steps(2);
+    replace_text(
+        &mut h,
+        Role::TextInput,
+        "Extrait FINESS (etalab)",
+        extract.to_str().unwrap(),
+    );
+    h.get_by_label("Charger cet extrait FINESS").click();
+    wait_for(&mut h, "the extract", |h| has(h, "établissements chargés"));
+    h.check_accessibility();
+    // The dossier of the child says what the establishment is called today.
+    h.get_by_label("Recherche").click();
+    h.run_steps(2);
+    open_first_dossier(&mut h, &child);
+    assert!(
+        has(&h, "aujourd'hui : ÉTABLISSEMENT AU NOM DE 2026"),
+        "today's name in the dossier"
+    );
+    // And the tables still answer after the store was opened again.
+    h.get_by_label("Tables").click();
+    wait_for(&mut h, "the table list", |h| has(h, "Notifications"));
+}

@@ -50,6 +50,9 @@ pub enum Command {
     /// Contrôle d'intégrité de la base : chaque page authentifiée, structure, et chaque fichier
     /// livré recréé depuis la base avec la taille et l'empreinte SHA-256 de CONTROLE.TXT.
     Check(store_cmds::CheckArgs),
+    /// Charge à côté de la base un extrait FINESS public plus récent (format etalab) : les
+    /// dossiers montrent le nom actuel des établissements à côté de celui livré.
+    Finess(store_cmds::FinessArgs),
     /// Liste des tables de la base : application, nom, lignes, libellé.
     Tables(store_cmds::TablesArgs),
     /// Export d'une table : format de livraison (octet pour octet) ou CSV UTF-8.
@@ -78,6 +81,7 @@ pub fn run(command: Command) -> ExitCode {
         Command::Verify(args) => verify::run(args),
         Command::Import(args) => store_cmds::import(args),
         Command::Check(args) => store_cmds::check(args),
+        Command::Finess(args) => store_cmds::finess(args),
         Command::Tables(args) => store_cmds::tables(args),
         Command::Export(args) => store_cmds::export(args),
         Command::Search(args) => search::run(args),

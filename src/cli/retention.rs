@@ -114,6 +114,7 @@ pub fn store_files(store: &Path) -> Vec<PathBuf> {
         store.to_path_buf(),
         audit::journal_path(store),
         audit::attempts_path(store),
+        crate::referential::path(store),
     ] {
         if p.exists() {
             out.push(p);

@@ -240,6 +240,80 @@ pub fn tables(args: TablesArgs) -> u8 {
 }
 
 #[derive(Args, Debug)]
+pub struct FinessArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// L'extrait FINESS public, au format etalab (première ligne « finess;etalab;… »).
+    pub file: PathBuf,
+    /// Sortie JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `reprise finess`: loads a newer FINESS extract beside the store (today's names of the
+/// establishments, shown beside the delivered ones).
+pub fn finess(args: FinessArgs) -> u8 {
+    let pass = match store_secret(&args.store, false) {
+        Ok(p) => p,
+        Err(c) => return c,
+    };
+    let extract = match crate::referential::load_finess(&args.store.store, &pass, &args.file) {
+        Ok(e) => e,
+        Err(e) => {
+            if matches!(
+                e,
+                crate::referential::ReferentialError::Store(StoreError::WrongPassphrase(_))
+            ) {
+                audit::note_failed_unlock(&args.store.store, &audit::Actor::current());
+            }
+            return fail(&e, e.exit_code());
+        }
+    };
+    let journaled = Journal::open(&args.store.store, &pass).and_then(|j| {
+        j.record(
+            &audit::Actor::current(),
+            audit::Action::Import,
+            "",
+            "",
+            &format!(
+                "extrait FINESS du {} (version {}) chargé : {} établissements, SHA-256 {}",
+                extract.date, extract.version, extract.structures, extract.sha256
+            ),
+        )
+    });
+    if let Err(e) = journaled {
+        eprintln!(
+            "reprise : le chargement n'a pas pu être inscrit au journal des consultations ({e})"
+        );
+    }
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&extract).expect("serializable")
+        );
+    } else {
+        println!(
+            "Extrait FINESS du {} (version {}) chargé à côté de la base : {} établissements{}.",
+            extract.date,
+            extract.version,
+            crate::report::fr_int(extract.structures),
+            if extract.skipped > 0 {
+                format!(
+                    " ; {} enregistrements ignorés (ni structureet ni geolocalisation, ou mauvais nombre de champs)",
+                    crate::report::fr_int(extract.skipped)
+                )
+            } else {
+                String::new()
+            }
+        );
+        println!(
+            "  Les dossiers montrent désormais le nom actuel d'un établissement à côté de celui livré."
+        );
+    }
+    exit::OK
+}
+
+#[derive(Args, Debug)]
 pub struct CheckArgs {
     #[command(flatten)]
     pub store: StoreArgs,

@@ -363,6 +363,7 @@ pub fn assemble(
             .any(|m| m == &format!("{t}.{c}"))
     };
     let mut medical_hidden = false;
+    let finess_today = crate::referential::current(store).map(|e| e.date);
     let make_row = |table: &str,
                     record: i64,
                     texts: &[String],
@@ -414,7 +415,30 @@ pub fn assemble(
                     (None, true) => RefStatus::UnknownCode,
                     (None, false) => RefStatus::Orphan,
                 });
-                meaning = if first_of_group { found } else { None };
+                // A newer FINESS extract says what the establishment is called today.
+                let today = (target == crate::format::finess::STRUCTURE_TABLE)
+                    .then_some(finess_today.as_ref())
+                    .flatten()
+                    .and_then(|date| {
+                        let columns = view.display.get(target)?;
+                        let now: Vec<String> =
+                            crate::referential::structure(store, &value, columns)?
+                                .into_iter()
+                                .map(|v| v.trim_end().to_string())
+                                .filter(|v| !v.is_empty())
+                                .collect();
+                        Some((now.join(" — "), date.clone()))
+                    });
+                meaning = match (first_of_group, found, today) {
+                    (false, _, _) => None,
+                    (true, Some(d), Some((now, date))) if now != d && !now.is_empty() => {
+                        Some(format!("{d} (aujourd'hui : {now}, FINESS du {date})"))
+                    }
+                    (true, None, Some((now, date))) if !now.is_empty() => Some(format!(
+                        "absent du référentiel livré ; d'après le FINESS du {date} : {now}"
+                    )),
+                    (true, found, _) => found,
+                };
             }
             if meaning.is_none()
                 && let Some(labels) = view.values.get(&format!("{table}.{}", c.name))

@@ -119,6 +119,8 @@ pub struct StoredDelivery {
 pub struct Store {
     conn: Connection,
     pub path: PathBuf,
+    /// A newer FINESS extract is attached ([`crate::referential`]).
+    finess_update: bool,
 }
 
 /// A stored value back as the reception typed it.
@@ -153,6 +155,34 @@ impl Store {
         )?;
         key(&conn, pass)?;
         check_store(&conn, path)?;
+        // A newer FINESS extract loaded beside the store, if any (a damaged one is left out).
+        let update = crate::referential::path(path);
+        let finess_update = update.is_file()
+            && conn
+                .execute(
+                    &format!(
+                        "ATTACH DATABASE ?1 AS {} KEY ?2",
+                        crate::referential::SCHEMA_NAME
+                    ),
+                    rusqlite::params![update.to_string_lossy(), pass.expose_secret()],
+                )
+                .is_ok()
+            && conn
+                .query_row(
+                    &format!(
+                        "SELECT count(*) FROM {}.extract",
+                        crate::referential::SCHEMA_NAME
+                    ),
+                    [],
+                    |r| r.get::<_, i64>(0),
+                )
+                .is_ok();
+        if update.is_file() && !finess_update {
+            let _ = conn.execute_batch(&format!(
+                "DETACH DATABASE {}",
+                crate::referential::SCHEMA_NAME
+            ));
+        }
         conn.pragma_update(None, "query_only", "ON")?;
         // The shared lock is taken once and kept: no lock, no re-read and re-authentication of
         // the first page before every statement. Readers still share the store; an import
@@ -165,7 +195,10 @@ impl Store {
         // The dossier and the browser prepare a few statements per table: keep them all, and
         // keep their plans whatever values are bound (no new preparation for each value).
         conn.set_prepared_statement_cache_capacity(512);
-        conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
+        conn.set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+            true,
+        )?;
         // Accent- and case-insensitive comparisons of the browser's filters.
         conn.create_scalar_function(
             "reprise_fold",
@@ -186,7 +219,13 @@ impl Store {
         Ok(Store {
             conn,
             path: path.to_path_buf(),
+            finess_update,
         })
+    }
+
+    /// Whether a newer FINESS extract was loaded beside the store.
+    pub fn has_finess_update(&self) -> bool {
+        self.finess_update
     }
 
     pub fn connection(&self) -> &Connection {

@@ -98,6 +98,8 @@ pub fn show(ui: &mut Ui, state: &mut State, intents: &mut Vec<Intent>) {
             ui.add_space(10.0);
             fixity(ui, lang, &state.deliveries, intents);
             ui.add_space(6.0);
+            finess(ui, lang, ov.finess.as_ref(), &mut state.deliveries, intents);
+            ui.add_space(6.0);
             plain_export(ui, lang, &mut state.deliveries, intents);
             if let Some(e) = &state.deliveries.error {
                 widgets::error_text(ui, e);
@@ -204,6 +206,69 @@ fn fixity(
             }
         }
         Some(Err(e)) => widgets::error_text(ui, e),
+        None => {}
+    }
+}
+
+/// The FINESS referential: the newer extract loaded beside the store, and loading another.
+fn finess(
+    ui: &mut Ui,
+    lang: super::i18n::Lang,
+    loaded: Option<&crate::referential::Extract>,
+    d: &mut super::state::DeliveriesState,
+    intents: &mut Vec<Intent>,
+) {
+    ui.label(RichText::new(lang.t("Référentiel FINESS", "FINESS referential")).strong());
+    ui.label(match loaded {
+        Some(e) => format!(
+            "{} {} ({} {}, {} {}) : {} {}",
+            lang.t("Extrait public du", "Public extract of"),
+            e.date,
+            lang.t("version", "version"),
+            e.version,
+            lang.t("chargé le", "loaded"),
+            e.loaded_at,
+            lang.int(e.structures),
+            lang.t(
+                "établissements ; les dossiers montrent leur nom actuel à côté de celui livré.",
+                "establishments; dossiers show their current name beside the delivered one.",
+            )
+        ),
+        None => lang
+            .t(
+                "Seul le référentiel FINESS livré est utilisé. Un extrait public plus récent (format etalab) donne le nom actuel des établissements.",
+                "Only the delivered FINESS referential is used. A newer public extract (etalab layout) gives the establishments' current names.",
+            )
+            .to_string(),
+    });
+    widgets::path_field(
+        ui,
+        lang,
+        lang.t("Extrait FINESS (etalab)", "FINESS extract (etalab)"),
+        &mut d.finess_path,
+        widgets::Pick::File,
+    );
+    ui.horizontal(|ui| {
+        if ui
+            .add_enabled(
+                !d.finess_running && !d.finess_path.trim().is_empty(),
+                egui::Button::new(lang.t("Charger cet extrait FINESS", "Load this FINESS extract")),
+            )
+            .clicked()
+        {
+            intents.push(Intent::LoadFiness(std::path::PathBuf::from(
+                d.finess_path.trim(),
+            )));
+        }
+        if d.finess_running {
+            ui.spinner();
+        }
+    });
+    match &d.finess_message {
+        Some(Ok(m)) => {
+            ui.label(RichText::new(m).color(widgets::ok_color(ui)));
+        }
+        Some(Err(m)) => widgets::error_text(ui, m),
         None => {}
     }
 }

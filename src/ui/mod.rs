@@ -555,6 +555,15 @@ impl RepriseApp {
                 d.fixity = None;
                 self.send(Request::Fixity { cancel, progress });
             }
+            Intent::LoadFiness(file) => {
+                let d = &mut self.state.deliveries;
+                if d.finess_running {
+                    return;
+                }
+                d.finess_running = true;
+                d.finess_message = None;
+                self.send(Request::LoadFiness { file });
+            }
             Intent::CancelCheckStore => {
                 if let Some((cancel, _)) = &self.state.deliveries.fixity_running {
                     cancel.store(true, std::sync::atomic::Ordering::Relaxed);
@@ -1010,6 +1019,33 @@ impl RepriseApp {
                         )),
                         Err(e) => Err(widgets::sentence(&e)),
                     });
+                }
+                Reply::FinessLoaded(r) => {
+                    self.state.deliveries.finess_running = false;
+                    match r {
+                        Ok(e) => {
+                            self.state.deliveries.finess_message = Some(Ok(format!(
+                                "{} {} ({} {}) : {} {}.",
+                                lang.t("Extrait FINESS du", "FINESS extract of"),
+                                e.date,
+                                lang.t("version", "version"),
+                                e.version,
+                                lang.int(e.structures),
+                                lang.t("établissements chargés", "establishments loaded")
+                            )));
+                            if let Some(ov) =
+                                self.state.session.as_mut().and_then(|s| s.overview.as_mut())
+                            {
+                                ov.finess = Some(e);
+                            }
+                            // The table thread opens the store again too.
+                            self.send(Request::Reopen);
+                        }
+                        Err(e) => {
+                            self.state.deliveries.finess_message =
+                                Some(Err(widgets::sentence(&e)))
+                        }
+                    }
                 }
                 Reply::Fixity(r) => {
                     let d = &mut self.state.deliveries;

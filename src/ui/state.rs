@@ -90,6 +90,8 @@ pub enum Intent {
     /// Checks that the store still gives back every delivered file exactly.
     CheckStore,
     CancelCheckStore,
+    /// Loads a newer FINESS extract beside the store.
+    LoadFiness(PathBuf),
     /// The fiche de synthèse (PDF) or the whole dossier (JSON).
     PrintDossier {
         path: PathBuf,
@@ -256,6 +258,10 @@ pub struct DeliveriesState {
     /// The fixity check: running (with its cancel flag and progress), and how it went.
     pub fixity_running: Option<(Arc<AtomicBool>, Arc<AtomicU64>)>,
     pub fixity: Option<Result<crate::fixity::Fixity, String>>,
+    /// A newer FINESS extract to load: its path, running, how it went.
+    pub finess_path: String,
+    pub finess_running: bool,
+    pub finess_message: Option<Result<String, String>>,
 }
 
 /// The whole state.

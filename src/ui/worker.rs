@@ -81,6 +81,12 @@ pub enum Request {
     ExportPlain {
         path: PathBuf,
     },
+    /// Loads a newer FINESS extract beside the store (then both threads open the store again).
+    LoadFiness {
+        file: PathBuf,
+    },
+    /// Opens the store again (a referential was loaded beside it).
+    Reopen,
     /// The fixity check of the store, on a thread of its own: `progress` holds the files done
     /// (high half) and in all (low half).
     Fixity {
@@ -131,6 +137,7 @@ pub enum Reply {
     Printed(Result<PathBuf, String>),
     PlainExported(Result<(PathBuf, u64), StoreError>),
     Fixity(Result<crate::fixity::Fixity, StoreError>),
+    FinessLoaded(Result<crate::referential::Extract, String>),
     /// A consultation could not be journaled: it was not shown.
     JournalFailed(StoreError),
 }
@@ -145,6 +152,8 @@ pub struct Overview {
     pub deliveries: Vec<StoredDelivery>,
     /// Active deliveries that no profile describes (read in generic mode): their names.
     pub generic: Vec<String>,
+    /// The newer FINESS extract loaded beside the store, if any.
+    pub finess: Option<crate::referential::Extract>,
 }
 
 /// An open store and its two threads. Dropping it ends the threads (their channels close).
@@ -244,7 +253,7 @@ impl Session {
             _ => {}
         }
         let to = match r {
-            Request::Page { .. } | Request::ExportView { .. } => &self.grid,
+            Request::Page { .. } | Request::ExportView { .. } | Request::Reopen => &self.grid,
             _ => &self.fast,
         };
         // A closed channel means the thread ended after a failed opening, already reported.
@@ -304,6 +313,7 @@ fn overview(store: &Store, profiles: &[Profile]) -> Result<Overview, StoreError>
             .map(|d| format!("{} ({} {})", d.name, d.application, d.version))
             .collect(),
         deliveries,
+        finess: crate::referential::current(store),
     })
 }
 
@@ -337,9 +347,80 @@ fn fast_thread(
             return;
         }
     };
-    let mut searcher = Searcher::new(&store);
+    let mut store = store;
+    loop {
+        if !serve_fast(
+            path,
+            pass,
+            &profiles,
+            &rx,
+            &tx,
+            &wake,
+            (&latest_search, &latest_dossier),
+            &store,
+            &journal,
+            &actor,
+        ) {
+            return;
+        }
+        // A referential was loaded beside the store: open it again to see it.
+        match open_store(path, pass) {
+            Ok(s) => store = s,
+            Err(e) => {
+                let _ = tx.send(Reply::Opened(Err(e)));
+                wake();
+                return;
+            }
+        }
+    }
+}
+
+/// Answers the fast thread's requests until the channel closes (false) or the store must be
+/// opened again (true).
+#[allow(clippy::too_many_arguments)]
+fn serve_fast(
+    path: &Path,
+    pass: &SecretString,
+    profiles: &[Profile],
+    rx: &Receiver<Request>,
+    tx: &Sender<Reply>,
+    wake: &Arc<dyn Fn() + Send + Sync>,
+    (latest_search, latest_dossier): (&AtomicU64, &AtomicU64),
+    store: &Store,
+    journal: &Journal,
+    actor: &Actor,
+) -> bool {
+    let mut searcher = Searcher::new(store);
     while let Ok(req) = rx.recv() {
         let reply = match req {
+            Request::LoadFiness { file } => {
+                let r = crate::referential::load_finess(path, pass, &file)
+                    .map_err(|e| e.to_string())
+                    .and_then(|e| {
+                        journal
+                            .record(
+                                actor,
+                                Action::Import,
+                                "",
+                                "",
+                                &format!(
+                                    "extrait FINESS du {} (version {}) chargé : {} établissements, SHA-256 {}",
+                                    e.date, e.version, e.structures, e.sha256
+                                ),
+                            )
+                            .map_err(|j| j.to_string())?;
+                        Ok(e)
+                    });
+                let loaded = r.is_ok();
+                if tx.send(Reply::FinessLoaded(r)).is_err() {
+                    return false;
+                }
+                wake();
+                if loaded {
+                    return true;
+                }
+                continue;
+            }
             Request::Search {
                 generation,
                 text,
@@ -349,9 +430,9 @@ fn fast_thread(
                     continue;
                 }
                 let result = searcher.search(&text, limit).and_then(|hits| {
-                    let rows = generic::search(&store, &text, limit)?;
+                    let rows = generic::search(store, &text, limit)?;
                     journal.record(
-                        &actor,
+                        actor,
                         Action::Search,
                         "",
                         "",
@@ -378,15 +459,15 @@ fn fast_thread(
                 if generation < latest_dossier.load(Ordering::SeqCst) {
                     continue;
                 }
-                let result = dossier::assemble(&store, &profiles, &application, &number, medical)
+                let result = dossier::assemble(store, profiles, &application, &number, medical)
                     .and_then(|d| match d {
                         None => Ok(None),
                         Some(d) => {
                             let seen = format!("{} {}", d.application, d.number);
-                            journal.record(&actor, Action::Dossier, &d.summary, &seen, "")?;
+                            journal.record(actor, Action::Dossier, &d.summary, &seen, "")?;
                             if medical {
                                 journal.record(
-                                    &actor,
+                                    actor,
                                     Action::Medical,
                                     &d.summary,
                                     &seen,
@@ -407,14 +488,14 @@ fn fast_thread(
                 table,
                 column,
                 value,
-            } => Reply::Followed(browse::follow(&store, &table, &column, &value)),
+            } => Reply::Followed(browse::follow(store, &table, &column, &value)),
             Request::ReferencedBy {
                 generation,
                 table,
                 record,
             } => Reply::ReferencedBy {
                 generation,
-                result: browse::referenced_by(&store, &table, record),
+                result: browse::referenced_by(store, &table, record),
             },
             Request::Report { delivery_id } => Reply::Report(
                 store
@@ -441,7 +522,7 @@ fn fast_thread(
                 Journal::write_csv(&entries, &mut out).map_err(write_err)?;
                 std::io::Write::flush(&mut out).map_err(write_err)?;
                 journal.record(
-                    &actor,
+                    actor,
                     Action::Export,
                     "",
                     "",
@@ -460,10 +541,10 @@ fn fast_thread(
                 path,
                 json,
             } => Reply::Printed(print_dossier(
-                &store,
-                &profiles,
-                &journal,
-                &actor,
+                store,
+                profiles,
+                journal,
+                actor,
                 (&application, &number),
                 (medical, json),
                 &path,
@@ -506,7 +587,7 @@ fn fast_thread(
             Request::ExportPlain { path: out } => Reply::PlainExported(
                 crate::export::export_plain_sqlite(path, pass, &out).and_then(|bytes| {
                     if let Err(e) = journal.record(
-                        &actor,
+                        actor,
                         Action::Export,
                         "",
                         "",
@@ -523,17 +604,18 @@ fn fast_thread(
                 person,
                 dossier,
                 detail,
-            } => match journal.record(&actor, action, &person, &dossier, &detail) {
+            } => match journal.record(actor, action, &person, &dossier, &detail) {
                 Ok(_) => continue,
                 Err(e) => Reply::JournalFailed(e),
             },
-            Request::Page { .. } | Request::ExportView { .. } => continue,
+            Request::Page { .. } | Request::ExportView { .. } | Request::Reopen => continue,
         };
         if tx.send(reply).is_err() {
-            return;
+            return false;
         }
         wake();
     }
+    false
 }
 
 /// What the grid thread shares with the interface: the latest view, the interrupt handle, where
@@ -553,7 +635,7 @@ fn grid_thread(
     (latest, interrupt, top): GridShared,
 ) {
     lower_priority();
-    let (Ok(store), Ok(journal)) = (open_store(path, pass), Journal::open(path, pass)) else {
+    let (Ok(mut store), Ok(journal)) = (open_store(path, pass), Journal::open(path, pass)) else {
         // The fast thread reports the failure.
         return;
     };
@@ -562,6 +644,16 @@ fn grid_thread(
     let mut labels: HashMap<String, CodeLabels> = HashMap::new();
     while let Ok(req) = rx.recv() {
         let reply = match req {
+            Request::Reopen => {
+                // A referential was loaded beside the store.
+                let Ok(s) = open_store(path, pass) else {
+                    return;
+                };
+                store = s;
+                *interrupt.lock().expect("lock") = Some(store.interrupt_handle());
+                labels.clear();
+                continue;
+            }
             Request::Page {
                 generation,
                 req,
