@@ -2,7 +2,9 @@
 //! the store still holds exactly what was delivered. Three levels: SQLCipher authenticates every
 //! page (HMAC), SQLite checks its structure, and every delivered file of the active deliveries is
 //! re-created from the store (the metadata files kept whole, the data files through
-//! [`crate::export::export_delivery`]) and its size and SHA-256 compared with CONTROLE.TXT's.
+//! [`crate::export::export_delivery`]) and its size and SHA-256 compared with those the reception
+//! measured on the delivered bytes (CONTROLE.TXT's, for a conforming delivery). A file the
+//! reception only checked (a file with no table and too large to keep) is reported as such.
 //! Nothing is written: the store stays read-only, nothing is decrypted to disk.
 
 use crate::export::export_delivery;
@@ -22,6 +24,8 @@ pub struct FileFixity {
     pub sha256: String,
     /// Why the file could not be re-created, when it could not.
     pub error: Option<String>,
+    /// False for a file the reception checked but did not keep (no table, too large to keep).
+    pub kept: bool,
     pub ok: bool,
 }
 
@@ -105,6 +109,7 @@ pub fn check(
             bytes: 0,
         };
         let mut error = None;
+        let mut kept = true;
         match content {
             Some(c) => h.write_all(&c).expect("hashing does not fail"),
             None => {
@@ -118,13 +123,15 @@ pub fn check(
                             error = Some(e.to_string());
                         }
                     }
-                    None => error = Some("fichier absent de la base".into()),
+                    // Checked at the reception, not kept (no table, too large to keep whole).
+                    None => kept = false,
                 }
             }
         }
         let actual = hex::encode(h.hash.finalize());
         files.push(FileFixity {
-            ok: error.is_none() && actual == sha && h.bytes == bytes as u64,
+            kept,
+            ok: !kept || (error.is_none() && actual == sha && h.bytes == bytes as u64),
             delivery,
             path,
             bytes_expected: bytes as u64,

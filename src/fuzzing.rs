@@ -311,14 +311,28 @@ pub fn reception(data: &[u8]) {
     if target.is_dir() || std::fs::write(&target, body).is_err() {
         return;
     }
+    // Put back as it was even when the reception panics (the next input needs the delivery).
+    let _restore = Restore { target, original };
     receive_quietly(root, None);
-    match original {
-        Some(bytes) => std::fs::write(&target, bytes).expect("restore the delivery"),
-        None => {
-            let _ = std::fs::remove_file(&target);
+}
+
+/// Puts a file of a delivery back as it was, or removes it, when dropped.
+struct Restore {
+    target: PathBuf,
+    original: Option<Vec<u8>>,
+}
+
+impl Drop for Restore {
+    fn drop(&mut self) {
+        match &self.original {
+            Some(bytes) => {
+                let _ = std::fs::write(&self.target, bytes);
+            }
+            None => {
+                let _ = std::fs::remove_file(&self.target);
+            }
         }
     }
-    let _ = &guard.root;
 }
 
 fn write_identity(path: &Path, identity: &age::x25519::Identity) -> std::io::Result<()> {

@@ -92,6 +92,15 @@ impl<R: Read> Read for Hashing<R> {
     }
 }
 
+/// A temporary file removed when dropped (not once renamed: then it is forgotten).
+struct TempPath(PathBuf);
+
+impl Drop for TempPath {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
 /// Loads the FINESS extract `file` beside `store` (whose passphrase is `pass`), replacing the one
 /// loaded before, whole or not at all.
 pub fn load_finess(
@@ -141,15 +150,13 @@ pub fn load_finess(
         return Err(ReferentialError::NotFiness(file.to_path_buf()));
     };
     let target = path(store);
-    let tmp = tempfile::Builder::new()
-        // The prefix of an import's temporary file: one killed is removed as theirs are.
-        .prefix(&format!(
-            ".{}.import-finess-",
-            store.file_name().unwrap_or_default().to_string_lossy()
-        ))
-        .tempfile_in(dir)
-        .map_err(write_err)?;
-    let conn = Connection::open(tmp.path())?;
+    let tmp_path = dir.join(crate::store::temp_name(
+        &store.file_name().unwrap_or_default().to_string_lossy(),
+        "finess-",
+    ));
+    let _ = std::fs::remove_file(&tmp_path);
+    let tmp = TempPath(tmp_path);
+    let conn = Connection::open(&tmp.0)?;
     key(&conn, pass)?;
     conn.execute_batch("PRAGMA journal_mode = OFF; PRAGMA temp_store = MEMORY;")?;
     let columns: Vec<String> = STRUCTURE_FIELDS[1..]
@@ -236,8 +243,11 @@ pub fn load_finess(
     )?;
     conn.execute_batch("COMMIT;")?;
     drop(conn);
-    tmp.as_file().sync_all().map_err(write_err)?;
-    tmp.persist(&target).map_err(|e| write_err(e.error))?;
+    std::fs::File::open(&tmp.0)
+        .and_then(|f| f.sync_all())
+        .map_err(write_err)?;
+    std::fs::rename(&tmp.0, &target).map_err(write_err)?;
+    std::mem::forget(tmp);
     drop(lock);
     Ok(extract)
 }

@@ -41,16 +41,24 @@ fn age_passphrase_through_a_pty(input: &Path, output: &Path, armor: bool, passph
         .spawn()
         .expect("`script` (util-linux) runs age in a pseudo-terminal");
     let mut stdin = child.stdin.take().unwrap();
-    // Typed once, then again to confirm; age reads each line at its own prompt.
+    // Typed once, then again to confirm; the pseudo-terminal keeps what is typed until age
+    // reads it at its prompt.
     for _ in 0..2 {
-        std::thread::sleep(std::time::Duration::from_millis(300));
+        std::thread::sleep(std::time::Duration::from_millis(200));
         stdin
             .write_all(format!("{passphrase}\r").as_bytes())
             .unwrap();
         stdin.flush().unwrap();
     }
+    // Our end of the terminal stays open until age is done (scrypt takes a while): closing it
+    // could end the session first.
+    let status = child.wait().unwrap();
     drop(stdin);
-    let out = child.wait_with_output().unwrap();
+    let out = std::process::Output {
+        status,
+        stdout: read_all(child.stdout.take()),
+        stderr: read_all(child.stderr.take()),
+    };
     assert!(
         out.status.success() && output.is_file(),
         "age -p through a pty failed ({})\n{}\n{}",
@@ -58,6 +66,14 @@ fn age_passphrase_through_a_pty(input: &Path, output: &Path, armor: bool, passph
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+fn read_all(r: Option<impl std::io::Read>) -> Vec<u8> {
+    let mut v = Vec::new();
+    if let Some(mut r) = r {
+        let _ = r.read_to_end(&mut v);
+    }
+    v
 }
 
 #[test]

@@ -404,10 +404,22 @@ fn a_stray_file_from_a_killed_import_is_removed_by_the_next_one() {
         .store()
         .parent()
         .unwrap()
-        .join(".reprise.db.import-99999.tmp");
+        // A process of this workstation that no longer runs.
+        .join(store::temp_name_of("reprise.db", "", 2_000_000_000));
     fs::write(&stray, b"partial").unwrap();
+    // The file of an import still running (this process) is left alone.
+    let running = env.store().parent().unwrap().join(store::temp_name_of(
+        "reprise.db",
+        "",
+        std::process::id(),
+    ));
+    fs::write(&running, b"being written").unwrap();
+    env.open();
+    assert!(!stray.exists(), "removed when the store is opened");
+    assert!(running.exists());
     assert_eq!(code(&env.import(OPALES, &[])), 0);
-    assert!(!stray.exists());
+    assert!(running.exists());
+    fs::remove_file(&running).unwrap();
     assert_eq!(
         env.files_in_store_dir(),
         vec!["reprise.db", "reprise.db.consultations"]

@@ -48,7 +48,7 @@ pub enum Command {
     /// Réception d'une livraison et chargement dans la base chiffrée (tout ou rien).
     Import(store_cmds::ImportArgs),
     /// Contrôle d'intégrité de la base : chaque page authentifiée, structure, et chaque fichier
-    /// livré recréé depuis la base avec la taille et l'empreinte SHA-256 de CONTROLE.TXT.
+    /// livré recréé depuis la base, identique à ce qui a été livré (taille, empreinte SHA-256).
     Check(store_cmds::CheckArgs),
     /// Charge à côté de la base un extrait FINESS public plus récent (format etalab) : les
     /// dossiers montrent le nom actuel des établissements à côté de celui livré.

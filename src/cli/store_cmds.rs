@@ -400,11 +400,18 @@ pub fn check(args: CheckArgs) -> u8 {
                 "en défaut"
             }
         );
+        let not_kept = fixity.files.iter().filter(|f| !f.kept).count();
         println!(
-            "  Fichiers livrés recréés depuis la base : {} sur {} identiques (taille et SHA-256 de CONTROLE.TXT)",
-            fixity.files.len() - altered,
-            fixity.files.len()
+            "  Fichiers livrés recréés depuis la base : {} sur {} identiques à ce qui a été livré (taille et SHA-256 relevés à la réception)",
+            fixity.files.len() - altered - not_kept,
+            fixity.files.len() - not_kept
         );
+        for f in fixity.files.iter().filter(|f| !f.kept) {
+            println!(
+                "    {} {} : contrôlé à la réception, non conservé dans la base (sans table)",
+                f.delivery, f.path
+            );
+        }
         for f in fixity.files.iter().filter(|f| !f.ok) {
             if let Some(e) = &f.error {
                 println!("    {} {} : illisible ({e})", f.delivery, f.path);

@@ -10,6 +10,7 @@ use rusqlite::{Connection, params};
 
 /// The index of the rows of generic deliveries (created with the store's schema). Contentless:
 /// the rowid says where the row is (`table id << 32 | record`), the values stay in their table.
+/// The text indexed is folded as the query is ([`fold`]: Œ is OE on both sides).
 pub const SCHEMA: &str = "CREATE VIRTUAL TABLE _generic USING fts5(text, content = '', \
                           tokenize = 'unicode61 remove_diacritics 2');";
 
@@ -21,7 +22,7 @@ pub fn is_generic(profiles: &[Profile], d: &StoredDelivery) -> bool {
 /// Indexes the text values of every table of the active deliveries that no profile describes
 /// (the index is rebuilt whole: the store holding it is being built). Returns the rows indexed.
 pub fn build(conn: &Connection, profiles: &[Profile]) -> Result<u64, StoreError> {
-    conn.execute("DELETE FROM _generic", [])?;
+    conn.execute("INSERT INTO _generic(_generic) VALUES ('delete-all')", [])?;
     let deliveries = crate::store::list_deliveries(conn)?;
     let mut count = 0u64;
     for d in deliveries
@@ -58,7 +59,7 @@ pub fn build(conn: &Connection, profiles: &[Profile]) -> Result<u64, StoreError>
                 text.clear();
                 for i in 0..columns.len() {
                     if let rusqlite::types::ValueRef::Text(t) = r.get_ref(1 + i)? {
-                        text.push_str(&String::from_utf8_lossy(t));
+                        text.push_str(&fold(&String::from_utf8_lossy(t)));
                         text.push(' ');
                     }
                 }

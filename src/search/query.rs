@@ -137,9 +137,16 @@ enum DateFilter {
 
 fn parse_date_filter(t: &str) -> Option<DateFilter> {
     let parts: Vec<&str> = t.split(['/', '-', '.']).collect();
-    let n = |s: &str| s.parse::<i64>().ok();
+    // Short runs of digits only: a day, a month or a year, never a number that overflows.
+    let n = |s: &str| {
+        (!s.is_empty() && s.len() <= 4 && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse::<i64>().ok())
+            .flatten()
+    };
     match parts.as_slice() {
-        [d, m, y] if y.len() == 4 => Some(DateFilter::Full(n(y)? * 10_000 + n(m)? * 100 + n(d)?)),
+        [d, m, y] if y.len() == 4 && (1..=31).contains(&n(d)?) && (1..=12).contains(&n(m)?) => {
+            Some(DateFilter::Full(n(y)? * 10_000 + n(m)? * 100 + n(d)?))
+        }
         [m, y] if y.len() == 4 && (1..=12).contains(&n(m)?) => {
             Some(DateFilter::MonthYear(n(m)?, n(y)?))
         }
@@ -213,11 +220,15 @@ fn word_keys(idx: &Index, token: &str, fuzzy: bool) -> Vec<KeyMatch> {
     }
     if c.len() >= 3 {
         for kd in [kind::SURNAME, kind::FIRST_NAME] {
-            let found: Vec<(String, u64)> = idx
+            // The most frequent names that start so (a short prefix starts thousands).
+            let mut found: Vec<(String, u64)> = idx
                 .longer(&postings::key(kd, &c))
-                .take(MAX_PREFIX_KEYS)
                 .map(|(k, n)| (k.to_string(), n))
                 .collect();
+            if found.len() > MAX_PREFIX_KEYS {
+                found.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+                found.truncate(MAX_PREFIX_KEYS);
+            }
             for (k, n) in found {
                 add(k, Level::Prefix, n, &c);
             }
@@ -272,104 +283,11 @@ fn letters(w: &str) -> u64 {
     w.bytes().fold(0u64, |m, b| m | 1u64 << (b % 64))
 }
 
-/// Which key a word matched a candidate with: one of the word's listed keys, or a key of the
-/// person found when the candidate was checked directly.
-#[derive(Clone, Debug)]
-enum Matched {
-    Listed(usize),
-    Found(KeyMatch),
-}
-
-/// A candidate during the merge: the person and, for each query word, the level it matched at.
+/// A candidate during the merge: the person and, for each query word, the level it matched at
+/// and the key (its index in the word's keys).
 struct Candidate {
     id: u64,
-    matched: Vec<Option<(Level, Matched)>>,
-}
-
-/// A query word as the direct check of a candidate needs it.
-struct WordForms {
-    compact: String,
-    exact: Vec<String>,
-    phonetic: Vec<(String, String)>,
-}
-
-impl WordForms {
-    fn new(token: &str) -> Self {
-        let compact = compact(token);
-        let sig = significant(token);
-        let mut exact: Vec<String> = std::iter::once(compact.clone())
-            .chain(sig.iter().cloned())
-            .collect();
-        exact.sort();
-        exact.dedup();
-        let phonetic = sig
-            .iter()
-            .map(|w| (soundex2(w), w.clone()))
-            .filter(|(p, _)| !p.is_empty())
-            .collect();
-        WordForms {
-            compact,
-            exact,
-            phonetic,
-        }
-    }
-
-    /// The best level at which this word matches a person with these keys (sorted), if it is
-    /// `tier` or better.
-    fn best(&self, keys: &[String], tier: Level) -> Option<(Level, KeyMatch)> {
-        let found = |key: String, level: Level, word: &str| {
-            Some((
-                level,
-                KeyMatch {
-                    key,
-                    level,
-                    n: 0,
-                    word: word.to_string(),
-                },
-            ))
-        };
-        let names = || {
-            keys.iter()
-                .filter(|k| k.starts_with(kind::SURNAME) || k.starts_with(kind::FIRST_NAME))
-        };
-        for kd in [kind::SURNAME, kind::FIRST_NAME] {
-            for w in &self.exact {
-                let k = postings::key(kd, w);
-                if keys.binary_search(&k).is_ok() {
-                    return found(k, Level::Exact, w);
-                }
-            }
-        }
-        if tier <= Level::Prefix
-            && self.compact.len() >= 3
-            && let Some(k) = names()
-                .find(|k| k[1..].starts_with(&self.compact) && k.len() > self.compact.len() + 1)
-        {
-            return found(k.clone(), Level::Prefix, &self.compact);
-        }
-        if tier <= Level::Phonetic {
-            for (ph, w) in &self.phonetic {
-                for kd in [kind::SURNAME_PHONETIC, kind::FIRST_NAME_PHONETIC] {
-                    let k = postings::key(kd, ph);
-                    if keys.binary_search(&k).is_ok() {
-                        return found(k, Level::Phonetic, w);
-                    }
-                }
-            }
-        }
-        if tier <= Level::Fuzzy && self.compact.len() >= 4 {
-            let max = if self.compact.len() <= 5 { 1 } else { 2 };
-            if let Some(k) = names().find(|k| {
-                let w = &k[1..];
-                w.len().abs_diff(self.compact.len()) <= max
-                    && w != self.compact
-                    && edit_distance(w, &self.compact, max).is_some()
-            }) {
-                return found(k.clone(), Level::Fuzzy, &k[1..]);
-            }
-        }
-        None
-    }
+    matched: Vec<Option<(Level, usize)>>,
 }
 
 /// What one search reads from the store, each thing once: posting lists by key, and the search
@@ -441,7 +359,6 @@ impl<'s> Reads<'s> {
 fn at_tier(
     reads: &mut Reads,
     words: &[Vec<KeyMatch>],
-    forms: &[WordForms],
     dates: &[String],
     tier: Level,
 ) -> Result<Vec<Candidate>, StoreError> {
@@ -458,6 +375,8 @@ fn at_tier(
     }
     // Person id, best level first, key: packed in one integer so that sorting is cheap.
     let mut entries: Vec<u64> = Vec::new();
+    // The key index of a word fits in 16 bits of the packed entries (a word has < 1 000 keys).
+    debug_assert!(words[first].len() < 1 << 16);
     for &i in &active[first] {
         let ids = reads.list(&words[first][i].key)?;
         let tag = (u64::from(255 - words[first][i].level as u8) << 16) | i as u64;
@@ -487,7 +406,7 @@ fn at_tier(
         .map(|e| {
             let i = (e & 0xffff) as usize;
             let mut matched = vec![None; words.len()];
-            matched[first] = Some((words[first][i].level, Matched::Listed(i)));
+            matched[first] = Some((words[first][i].level, i));
             Candidate {
                 id: e >> 24,
                 matched,
@@ -502,11 +421,19 @@ fn at_tier(
         // own names, a look-up in the store (some 25 µs).
         let by_lists = size(w) / 8000;
         if (cands.len() as u64) < by_lists {
+            // The same keys as the lists would give: the word's keys at this tier that the
+            // person holds.
+            let listed: std::collections::HashMap<&str, usize> = active[w]
+                .iter()
+                .map(|&i| (words[w][i].key.as_str(), i))
+                .collect();
             for c in cands.iter_mut() {
                 let keys = reads.person(c.id)?;
-                c.matched[w] = forms[w]
-                    .best(keys, tier)
-                    .map(|(l, k)| (l, Matched::Found(k)));
+                c.matched[w] = keys
+                    .iter()
+                    .filter_map(|k| listed.get(k.as_str()).copied())
+                    .map(|i| (words[w][i].level, i))
+                    .max_by_key(|m| m.0);
             }
         } else {
             for &i in &active[w] {
@@ -520,8 +447,8 @@ fn at_tier(
                     if j == ids.len() {
                         break;
                     }
-                    if ids[j] == c.id && c.matched[w].as_ref().is_none_or(|(l, _)| level > *l) {
-                        c.matched[w] = Some((level, Matched::Listed(i)));
+                    if ids[j] == c.id && c.matched[w].is_none_or(|(l, _)| level > l) {
+                        c.matched[w] = Some((level, i));
                     }
                 }
             }
@@ -673,7 +600,6 @@ fn search_with(
         for t in &q.names {
             words.push(word_keys(index, t, false));
         }
-        let forms: Vec<WordForms> = q.names.iter().map(|t| WordForms::new(t)).collect();
         let mut found = Vec::new();
         // Prefixes and sounds in one pass: when the exact keys are not enough, both usually are
         // needed.
@@ -685,7 +611,7 @@ fn search_with(
                     words.push(word_keys(index, t, true));
                 }
             }
-            found = at_tier(&mut reads, &words, &forms, &dates, tier)?;
+            found = at_tier(&mut reads, &words, &dates, tier)?;
             if found.len() >= limit {
                 break;
             }
@@ -695,13 +621,10 @@ fn search_with(
             let mut sum = 0;
             let mut why = Vec::with_capacity(words.len());
             for (w, m) in c.matched.iter().enumerate() {
-                let (level, m) = m.as_ref().expect("every word matched");
-                worst = worst.min(*level);
-                sum += *level as u32;
-                why.push(match m {
-                    Matched::Listed(i) => words[w][*i].reason(),
-                    Matched::Found(k) => k.reason(),
-                });
+                let (level, i) = m.expect("every word matched");
+                worst = worst.min(level);
+                sum += level as u32;
+                why.push(words[w][i].reason());
             }
             scored.push(Scored {
                 id: c.id as i64,
@@ -799,5 +722,8 @@ mod tests {
         assert_eq!(parse("martin 03/1987").month_year, Some((3, 1987)));
         assert_eq!(parse("martin 15/03").day_month, Some((15, 3)));
         assert_eq!(parse("d'almeida").names, vec!["d'almeida"]);
+        // Found by fuzzing: numbers too large for a date are names, not an overflow.
+        assert_eq!(parse("1/99999999999999999/1987").date, None);
+        assert_eq!(parse("45/13/1987").date, None);
     }
 }

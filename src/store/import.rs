@@ -76,9 +76,76 @@ pub fn active_delivery(
         .map(|d| format!("{}, extraction du {}", d.name, d.extraction)))
 }
 
-/// Removes what a killed import left beside `store` (its temporary file), unless an import is
-/// running there now. Consultation calls it when it opens the store, so that a kill leaves
-/// nothing behind for long; errors are ignored (a read-only share, say).
+/// The workstation's name, as the temporary files of a store name it.
+fn workstation() -> String {
+    crate::audit::Actor::current()
+        .workstation
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// The name of a temporary file written beside `store` by this process (`what`: `""` for an
+/// import, `"finess-"` for a referential): it says which process of which workstation writes
+/// it, so that a file left by a killed process can be told from one being written.
+pub(crate) fn temp_name(store_name: &str, what: &str) -> String {
+    temp_name_of(store_name, what, std::process::id())
+}
+
+/// [`temp_name`] for the process `pid` of this workstation.
+pub fn temp_name_of(store_name: &str, what: &str, pid: u32) -> String {
+    format!(".{store_name}.import-{what}{pid}@{}.tmp", workstation())
+}
+
+/// Whether a process of this machine is alive.
+fn alive(pid: i32) -> bool {
+    // SAFETY: signal 0 only checks that the process exists.
+    let r = unsafe { libc::kill(pid, 0) };
+    r == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+}
+
+/// Removes the temporary files that killed imports left beside a store: those of this
+/// workstation whose process is gone, and those of another workstation (a shared drive) or of
+/// another naming untouched for a day. A file being written is never touched.
+fn clean_stale(dir: &Path, prefix: &str) {
+    let here = workstation();
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let Some(rest) = name.strip_prefix(prefix) else {
+            continue;
+        };
+        let rest = rest.strip_prefix("finess-").unwrap_or(rest);
+        let owner = rest
+            .split_once(".tmp")
+            .and_then(|(who, _)| who.split_once('@'))
+            .and_then(|(pid, host)| Some((pid.parse::<i32>().ok()?, host)));
+        let stale = match owner {
+            Some((pid, host)) if host == here => !alive(pid),
+            _ => e
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > std::time::Duration::from_secs(24 * 3600)),
+        };
+        if stale {
+            let _ = fs::remove_file(e.path());
+        }
+    }
+}
+
+/// Removes what a killed import left beside `store`. Consultation calls it when it opens the
+/// store, so that a kill leaves nothing behind for long; it takes no lock (an import starting
+/// at that moment must not find the folder taken) and errors are ignored (a read-only share).
 pub(crate) fn clean_after_killed_import(store: &Path) {
     let (Some(dir), Some(name)) = (store.parent(), store.file_name()) else {
         return;
@@ -88,22 +155,7 @@ pub(crate) fn clean_after_killed_import(store: &Path) {
     } else {
         dir
     };
-    if let Ok(lock) = File::open(dir)
-        && lock.try_lock().is_ok()
-    {
-        clean_stale(dir, &format!(".{}.import-", name.to_string_lossy()));
-    }
-}
-
-/// Removes the temporary files a killed import left.
-fn clean_stale(dir: &Path, prefix: &str) {
-    if let Ok(entries) = fs::read_dir(dir) {
-        for e in entries.flatten() {
-            if e.file_name().to_string_lossy().starts_with(prefix) {
-                let _ = fs::remove_file(e.path());
-            }
-        }
-    }
+    clean_stale(dir, &format!(".{}.import-", name.to_string_lossy()));
 }
 
 struct TempFile(Option<PathBuf>);
@@ -176,7 +228,7 @@ pub fn import<'a>(
         }
         .into());
     }
-    let tmp_path = dir.join(format!("{prefix}{}.tmp", std::process::id()));
+    let tmp_path = dir.join(temp_name(&name, ""));
     let mut tmp = TempFile(Some(tmp_path.clone()));
     let conn = Connection::open(&tmp_path)?;
     key(&conn, opts.store_passphrase)?;

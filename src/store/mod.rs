@@ -7,6 +7,8 @@
 mod import;
 mod writer;
 
+pub(crate) use import::temp_name;
+pub use import::temp_name_of;
 pub use import::{ImportError, ImportOptions, ImportOutcome, active_delivery, import};
 
 use crate::format::descriptif::ColumnType;
@@ -184,10 +186,6 @@ impl Store {
             ));
         }
         conn.pragma_update(None, "query_only", "ON")?;
-        // The shared lock is taken once and kept: no lock, no re-read and re-authentication of
-        // the first page before every statement. Readers still share the store; an import
-        // never writes into it (it replaces the file).
-        conn.pragma_update(None, "locking_mode", "EXCLUSIVE")?;
         // Sorts and temporary indexes stay in memory: no decrypted page reaches a temporary file.
         conn.pragma_update(None, "temp_store", "MEMORY")?;
         // Every page read is decrypted and authenticated: keep the hot ones in memory.

@@ -165,10 +165,10 @@ fn fixity(
                 RichText::new(format!(
                     "✔ {} {} {}",
                     lang.t("Base intacte : les", "Store intact: the"),
-                    f.files.len(),
+                    f.files.iter().filter(|x| x.kept).count(),
                     lang.t(
-                        "fichiers livrés sont recréés à l'identique (taille et SHA-256 de CONTROLE.TXT) et toutes les pages chiffrées sont authentifiées.",
-                        "delivered files are re-created exactly (size and SHA-256 of CONTROLE.TXT) and every encrypted page is authenticated.",
+                        "fichiers livrés sont recréés à l'identique (taille et SHA-256 relevés à la réception) et toutes les pages chiffrées sont authentifiées.",
+                        "delivered files are re-created exactly (size and SHA-256 measured at reception) and every encrypted page is authenticated.",
                     )
                 ))
                 .color(widgets::ok_color(ui)),
