@@ -25,7 +25,8 @@ impl Lang {
     /// A number with the language's thousands separator.
     pub fn int(self, n: u64) -> String {
         match self {
-            Lang::Fr => crate::report::fr_int(n),
+            // A no-break space: a number is never cut at the end of a line.
+            Lang::Fr => crate::report::fr_int(n).replace(' ', "\u{a0}"),
             Lang::En => crate::report::fr_int(n).replace(' ', ","),
         }
     }

@@ -166,7 +166,13 @@ fn toolbar(ui: &mut Ui, lang: Lang, v: &mut TableView, intents: &mut Vec<Intent>
         let l = ui.label(lang.t("Exporter la vue en CSV vers", "Export the view as CSV to"));
         if v.export_path.is_empty() {
             let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
-            v.export_path = home.join(format!("{}_{}.csv", v.table.application, v.table.name)).display().to_string();
+            // Table names often start with their application (ITAC_DEMANDE): not twice.
+            let name = if v.table.name.starts_with(&format!("{}_", v.table.application)) {
+                v.table.name.clone()
+            } else {
+                format!("{}_{}", v.table.application, v.table.name)
+            };
+            v.export_path = home.join(format!("{name}.csv")).display().to_string();
         }
         ui.add(egui::TextEdit::singleline(&mut v.export_path).desired_width(320.0)).labelled_by(l.id);
         if ui.button(lang.t("Parcourir…", "Browse…")).clicked()
