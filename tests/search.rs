@@ -543,6 +543,50 @@ mod browse {
     }
 
     #[test]
+    fn a_view_in_order_gives_the_same_rows_as_its_pages() {
+        use reprise::browse::{rows_by_record, view_order};
+        let store = open();
+        let view = PageRequest {
+            sort: Some(("DATE_DEMANDE".into(), true)),
+            filters: vec![Filter::Contains("CODE_TYPE_DEMANDE".into(), "0".into())],
+            limit: 200,
+            ..req("ITAC_DEMANDE")
+        };
+        // Every page of the view, by keyset, one after the other.
+        let mut paged = Vec::new();
+        let mut r = view.clone();
+        loop {
+            let p = page(&store, &r).unwrap();
+            paged.extend(p.rows.iter().map(|x| x.0));
+            match p.next {
+                Some(n) => r.start = n,
+                None => break,
+            }
+        }
+        let order = view_order(&store, &view).unwrap();
+        assert!(order.len() > 1000, "{}", order.len());
+        assert_eq!(
+            order.iter().map(|&x| i64::from(x)).collect::<Vec<_>>(),
+            paged
+        );
+        // A block deep in the view, read by record numbers, in the view's order.
+        let deep = rows_by_record(&store, "ITAC_DEMANDE", &order[700..750]).unwrap();
+        assert_eq!(
+            deep.rows.iter().map(|x| x.0).collect::<Vec<_>>(),
+            paged[700..750]
+        );
+        let all = page(
+            &store,
+            &PageRequest {
+                limit: 750,
+                ..view.clone()
+            },
+        )
+        .unwrap();
+        assert_eq!(deep.rows[0].1, all.rows[700].1);
+    }
+
+    #[test]
     fn filters_ignore_accents_and_case() {
         let store = open();
         let p = page(

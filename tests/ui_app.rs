@@ -148,8 +148,10 @@ fn demonstration_to_dossier_then_tables() {
     filter.focus();
     filter.type_text("=0597600005");
     h.key_press(egui::Key::Enter);
-    // The 8 demandes of dossier 0597600005, in descending date order.
+    // The 8 demandes of dossier 0597600005, in descending date order, counted exactly once the
+    // view's order is known.
     wait_for(&mut h, "the filter", |h| has(h, "8 lignes retenues"));
+    wait_for(&mut h, "the ordered view", |h| has(h, "sur 8"));
     // A reference opens its target row in its table.
     h.get_all_by_role_and_label(Role::Link, "0597600005")
         .next()

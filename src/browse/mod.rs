@@ -113,17 +113,26 @@ fn column<'a>(columns: &'a [StoredColumn], name: &str) -> Result<&'a StoredColum
         .ok_or_else(|| StoreError::UnknownTable(format!("colonne {name}")))
 }
 
-/// One page of a table.
-pub fn page(store: &Store, req: &PageRequest) -> Result<Page, StoreError> {
-    let table = store.table(&req.table)?;
-    let columns = store.columns(table.id)?;
-    let form = form_of(store, &table)?;
+/// The WHERE terms and parameters of a view's filters, and its ORDER BY with the sort column.
+struct ViewSql {
+    wheres: Vec<String>,
+    params: Vec<SqlValue>,
+    order: String,
+    sort_col: Option<(String, bool)>,
+}
+
+fn view_sql(
+    columns: &[StoredColumn],
+    form: TextForm,
+    filters: &[Filter],
+    sort: &Option<(String, bool)>,
+) -> Result<ViewSql, StoreError> {
     let mut wheres: Vec<String> = Vec::new();
     let mut params: Vec<SqlValue> = Vec::new();
-    for f in &req.filters {
+    for f in filters {
         match f {
             Filter::Contains(c, needle) => {
-                column(&columns, c)?;
+                column(columns, c)?;
                 params.push(SqlValue::Text(format!("%{}%", fold(needle).trim())));
                 wheres.push(format!(
                     "reprise_fold({}) LIKE ?{}",
@@ -132,7 +141,7 @@ pub fn page(store: &Store, req: &PageRequest) -> Result<Page, StoreError> {
                 ));
             }
             Filter::Equals(c, v) => {
-                let col = column(&columns, c)?;
+                let col = column(columns, c)?;
                 match typed(col, form, v) {
                     SqlValue::Text(t)
                         if col.ty.is_text()
@@ -152,7 +161,7 @@ pub fn page(store: &Store, req: &PageRequest) -> Result<Page, StoreError> {
                 }
             }
             Filter::Range(c, lo, hi) => {
-                let col = column(&columns, c)?;
+                let col = column(columns, c)?;
                 if let Some(lo) = lo.as_deref().filter(|s| !s.trim().is_empty()) {
                     params.push(typed(col, form, lo));
                     wheres.push(format!("{} >= ?{}", sql_ident(c), params.len()));
@@ -164,10 +173,10 @@ pub fn page(store: &Store, req: &PageRequest) -> Result<Page, StoreError> {
             }
         }
     }
-    let (order, sort_col) = match &req.sort {
+    let (order, sort_col) = match sort {
         None => ("rowid".to_string(), None),
         Some((c, desc)) => {
-            column(&columns, c)?;
+            column(columns, c)?;
             let dir = if *desc { "DESC" } else { "ASC" };
             (
                 format!("{} {dir}, rowid {dir}", sql_ident(c)),
@@ -175,6 +184,134 @@ pub fn page(store: &Store, req: &PageRequest) -> Result<Page, StoreError> {
             )
         }
     };
+    Ok(ViewSql {
+        wheres,
+        params,
+        order,
+        sort_col,
+    })
+}
+
+/// The record numbers of a view (its sort and filters), in the view's order: the grid then
+/// reaches any position of a sorted or filtered view at once. The query can be interrupted
+/// (the store's interrupt handle). Record numbers past `u32::MAX` are not expected of a delivery.
+pub fn view_order(store: &Store, req: &PageRequest) -> Result<Vec<u32>, StoreError> {
+    let table = store.table(&req.table)?;
+    let columns = store.columns(table.id)?;
+    let form = form_of(store, &table)?;
+    let v = view_sql(&columns, form, &req.filters, &req.sort)?;
+    let sql = format!(
+        "SELECT rowid FROM {} {} ORDER BY {}",
+        sql_ident(&table.sql_name),
+        if v.wheres.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", v.wheres.join(" AND "))
+        },
+        v.order
+    );
+    let mut st = store.connection().prepare(&sql)?;
+    let p: Vec<&dyn rusqlite::ToSql> = v.params.iter().map(|x| x as &dyn rusqlite::ToSql).collect();
+    let mut rows = st.query(p.as_slice())?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        let id: i64 = r.get(0)?;
+        out.push(u32::try_from(id).map_err(|_| {
+            StoreError::Sqlite(format!("numéro d'enregistrement {id} hors limites"))
+        })?);
+    }
+    Ok(out)
+}
+
+/// Whether the view's order can be kept without sorting a large table in memory: the sort
+/// column leads an index (or there is no sort), or the table is small enough for an in-memory
+/// sort (sorts never spill to disk, where they would be in clear).
+pub fn order_is_cheap(store: &Store, req: &PageRequest) -> Result<bool, StoreError> {
+    const MAX_SORTED_IN_MEMORY: i64 = 2_000_000;
+    let table = store.table(&req.table)?;
+    let Some((column, _)) = &req.sort else {
+        return Ok(true);
+    };
+    if table.rows <= MAX_SORTED_IN_MEMORY {
+        return Ok(true);
+    }
+    let conn = store.connection();
+    let indexes: Vec<String> = conn
+        .prepare(&format!(
+            "SELECT name FROM pragma_index_list('{}')",
+            table.sql_name.replace('\'', "''")
+        ))?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    for i in indexes {
+        let first: Option<String> = conn
+            .query_row(
+                &format!(
+                    "SELECT name FROM pragma_index_info('{}') WHERE seqno = 0",
+                    i.replace('\'', "''")
+                ),
+                [],
+                |r| r.get(0),
+            )
+            .ok();
+        if first.as_deref() == Some(column.as_str()) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// The rows of `table` with these record numbers, in this order.
+pub fn rows_by_record(store: &Store, table: &str, records: &[u32]) -> Result<Page, StoreError> {
+    let table = store.table(table)?;
+    let columns = store.columns(table.id)?;
+    let form = form_of(store, &table)?;
+    let cols: Vec<String> = columns.iter().map(|c| sql_ident(&c.name)).collect();
+    let mut found: std::collections::HashMap<i64, Vec<String>> = Default::default();
+    for chunk in records.chunks(200) {
+        let marks = vec!["?"; chunk.len()].join(", ");
+        let sql = format!(
+            "SELECT rowid, {} FROM {} WHERE rowid IN ({marks})",
+            cols.join(", "),
+            sql_ident(&table.sql_name)
+        );
+        let mut st = store.connection().prepare_cached(&sql)?;
+        let mut rows = st.query(rusqlite::params_from_iter(chunk.iter()))?;
+        while let Some(r) = rows.next()? {
+            let rowid: i64 = r.get(0)?;
+            let mut texts = Vec::with_capacity(columns.len());
+            for (i, c) in columns.iter().enumerate() {
+                let v = value_from_sql(r.get_ref(1 + i)?);
+                let mut s = String::new();
+                render(c.ty, &v, form, c.leading_zero, &mut s);
+                texts.push(s);
+            }
+            found.insert(rowid, texts);
+        }
+    }
+    let rows = records
+        .iter()
+        .filter_map(|&r| found.remove(&i64::from(r)).map(|t| (i64::from(r), t)))
+        .collect();
+    Ok(Page {
+        table,
+        columns,
+        rows,
+        next: None,
+    })
+}
+
+/// One page of a table.
+pub fn page(store: &Store, req: &PageRequest) -> Result<Page, StoreError> {
+    let table = store.table(&req.table)?;
+    let columns = store.columns(table.id)?;
+    let form = form_of(store, &table)?;
+    let ViewSql {
+        mut wheres,
+        mut params,
+        order,
+        sort_col,
+    } = view_sql(&columns, form, &req.filters, &req.sort)?;
     match (&req.start, &sort_col) {
         (Start::Position(n), None) => {
             params.push(SqlValue::Int(n - 1));

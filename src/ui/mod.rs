@@ -723,6 +723,7 @@ impl RepriseApp {
             reveal: at,
             referenced_by: None,
             busy_since: None,
+            view_rows: None,
             error: None,
             export_path: String::new(),
             export: None,
@@ -742,7 +743,9 @@ impl RepriseApp {
         v.generation += 1;
         v.error = None;
         v.busy_since = Some(Instant::now());
-        if v.sort.is_none() && v.filters.is_empty() {
+        v.view_rows = None;
+        let ordered = !(v.sort.is_none() && v.filters.is_empty());
+        if !ordered {
             v.rows = Rows::Positional {
                 blocks: HashMap::new(),
                 pending: HashSet::new(),
@@ -759,6 +762,21 @@ impl RepriseApp {
             v.top = 0.0;
         }
         self.request_rows(30);
+        // The first rows come from the query itself; the whole order follows in the background,
+        // then any position of the view is read at once.
+        if ordered && let Some(v) = &self.state.tables.view {
+            let req = PageRequest {
+                table: v.name.clone(),
+                sort: v.sort.clone(),
+                filters: v.filters.clone(),
+                start: Start::Position(1),
+                limit: BLOCK as usize,
+            };
+            self.send(Request::Order {
+                generation: v.generation,
+                req,
+            });
+        }
     }
 
     /// Asks for the rows the view needs to show `visible` rows from its top.
@@ -782,8 +800,9 @@ impl RepriseApp {
             Rows::Positional { blocks, pending } => {
                 let first = v.top.max(0.0) as i64 / BLOCK;
                 let last = (v.top.max(0.0) as i64 + visible as i64 + 1) / BLOCK;
+                let total = v.view_rows.unwrap_or(v.table.rows);
                 for b in first..=last {
-                    if b * BLOCK >= v.table.rows.max(1) || blocks.contains_key(&b) {
+                    if b * BLOCK >= total.max(1) || blocks.contains_key(&b) {
                         continue;
                     }
                     if pending.insert(b) {
@@ -935,6 +954,41 @@ impl RepriseApp {
                     start_position,
                     result,
                 } => self.take_page(generation, start_position, result),
+                Reply::Ordered { generation, result } => {
+                    let Some(v) = &mut self.state.tables.view else {
+                        continue;
+                    };
+                    if v.generation != generation {
+                        continue;
+                    }
+                    match result {
+                        Ok(n) => {
+                            // The rows read one page after the other become the first blocks.
+                            let read = match std::mem::replace(
+                                &mut v.rows,
+                                Rows::Positional {
+                                    blocks: HashMap::new(),
+                                    pending: HashSet::new(),
+                                },
+                            ) {
+                                Rows::Sequential { rows, .. } => rows,
+                                Rows::Positional { .. } => Vec::new(),
+                            };
+                            if let Rows::Positional { blocks, .. } = &mut v.rows {
+                                for (b, chunk) in read.chunks(BLOCK as usize).enumerate() {
+                                    if chunk.len() == BLOCK as usize || (b as i64 + 1) * BLOCK >= n {
+                                        blocks.insert(b as i64, chunk.to_vec());
+                                    }
+                                }
+                            }
+                            v.view_rows = Some(n);
+                            v.top = v.top.min((n - 1).max(0) as f64);
+                            self.request_rows(crate::ui::tables::visible_rows(&self.ctx));
+                        }
+                        Err(crate::store::StoreError::Cancelled) => {}
+                        Err(e) => v.error = Some(widgets::sentence(&e.to_string())),
+                    }
+                }
                 Reply::PageSkipped {
                     generation,
                     start_position,

@@ -214,6 +214,9 @@ pub struct TableView {
     pub reveal: Option<i64>,
     pub referenced_by: Option<Vec<(StoredTable, String, i64, String)>>,
     pub busy_since: Option<Instant>,
+    /// Rows of a sorted or filtered view, once its order is known (its rows are then reached at
+    /// any position, as in delivery order).
+    pub view_rows: Option<i64>,
     pub error: Option<String>,
     pub export_path: String,
     pub export: Option<Export>,

@@ -133,7 +133,18 @@ fn toolbar(ui: &mut Ui, lang: Lang, v: &mut TableView, intents: &mut Vec<Intent>
                         lang.t("lignes retenues", "matching rows")
                     }
                 ),
-                Rows::Positional { .. } => String::new(),
+                Rows::Positional { .. } => {
+                    let n = v.view_rows.unwrap_or(0);
+                    format!(
+                        "{} {}",
+                        lang.int(n.max(0) as u64),
+                        if n == 1 {
+                            lang.t("ligne retenue", "matching row")
+                        } else {
+                            lang.t("lignes retenues", "matching rows")
+                        }
+                    )
+                }
             };
             ui.label(shown);
             if ui
@@ -246,7 +257,7 @@ fn row_at(v: &TableView, i: i64) -> Option<&(i64, Vec<String>)> {
 /// Rows in the view, as far as known.
 fn total_rows(v: &TableView) -> i64 {
     match &v.rows {
-        Rows::Positional { .. } => v.table.rows.max(0),
+        Rows::Positional { .. } => v.view_rows.unwrap_or(v.table.rows).max(0),
         Rows::Sequential { rows, next, .. } => rows.len() as i64 + i64::from(next.is_some()),
     }
 }

@@ -39,6 +39,12 @@ pub enum Request {
         req: PageRequest,
         with_labels: bool,
     },
+    /// The record numbers of a sorted or filtered view in order, kept by the grid thread so that
+    /// its pages at any position are read at once.
+    Order {
+        generation: u64,
+        req: PageRequest,
+    },
     Follow {
         table: String,
         column: String,
@@ -113,6 +119,11 @@ pub enum Reply {
     Dossier {
         generation: u64,
         result: Result<Option<(Dossier, Option<Hit>)>, StoreError>,
+    },
+    /// The view of this generation is ordered: it has `rows` rows, reachable at any position.
+    Ordered {
+        generation: u64,
+        result: Result<i64, StoreError>,
     },
     Page {
         generation: u64,
@@ -253,7 +264,10 @@ impl Session {
             _ => {}
         }
         let to = match r {
-            Request::Page { .. } | Request::ExportView { .. } | Request::Reopen => &self.grid,
+            Request::Page { .. }
+            | Request::Order { .. }
+            | Request::ExportView { .. }
+            | Request::Reopen => &self.grid,
             _ => &self.fast,
         };
         // A closed channel means the thread ended after a failed opening, already reported.
@@ -608,7 +622,10 @@ fn serve_fast(
                 Ok(_) => continue,
                 Err(e) => Reply::JournalFailed(e),
             },
-            Request::Page { .. } | Request::ExportView { .. } | Request::Reopen => continue,
+            Request::Page { .. }
+            | Request::Order { .. }
+            | Request::ExportView { .. }
+            | Request::Reopen => continue,
         };
         if tx.send(reply).is_err() {
             return false;
@@ -616,6 +633,13 @@ fn serve_fast(
         wake();
     }
     false
+}
+
+/// What identifies a view's order: table, sort, filters.
+type ViewKey = (String, Option<(String, bool)>, Vec<browse::Filter>);
+
+fn view_key(req: &PageRequest) -> ViewKey {
+    (req.table.clone(), req.sort.clone(), req.filters.clone())
 }
 
 /// What the grid thread shares with the interface: the latest view, the interrupt handle, where
@@ -642,8 +666,29 @@ fn grid_thread(
     let actor = Actor::current();
     *interrupt.lock().expect("lock") = Some(store.interrupt_handle());
     let mut labels: HashMap<String, CodeLabels> = HashMap::new();
+    // The order of the sorted or filtered view last asked for: its (table, sort, filters).
+    let mut order: Option<(ViewKey, Vec<u32>)> = None;
     while let Ok(req) = rx.recv() {
         let reply = match req {
+            Request::Order { generation, req } => {
+                if generation < latest.load(Ordering::SeqCst) {
+                    continue;
+                }
+                order = None;
+                // A sort of a large table on a column without index stays page by page.
+                if !browse::order_is_cheap(&store, &req).unwrap_or(false) {
+                    continue;
+                }
+                let result = browse::view_order(&store, &req).map(|ids| {
+                    let n = ids.len() as i64;
+                    order = Some((view_key(&req), ids));
+                    n
+                });
+                if generation < latest.load(Ordering::SeqCst) {
+                    continue;
+                }
+                Reply::Ordered { generation, result }
+            }
             Request::Reopen => {
                 // A referential was loaded beside the store.
                 let Ok(s) = open_store(path, pass) else {
@@ -666,11 +711,15 @@ fn grid_thread(
                     browse::Start::Position(p) => Some(p),
                     _ => None,
                 };
-                // A block of delivery order the grid has scrolled far away from: not read (the
-                // grid asks again if it comes back).
+                let plain = req.sort.is_none() && req.filters.is_empty();
+                let ordered = order
+                    .as_ref()
+                    .filter(|(k, _)| !plain && *k == view_key(&req))
+                    .map(|(_, ids)| ids);
+                // A block the grid has scrolled far away from: not read (the grid asks again if
+                // it comes back).
                 if let Some(p) = start_position
-                    && req.sort.is_none()
-                    && req.filters.is_empty()
+                    && (plain || ordered.is_some())
                     && (p - 1 - top.load(Ordering::Relaxed)).abs() > 4 * req.limit as i64
                 {
                     let _ = tx.send(Reply::PageSkipped {
@@ -680,7 +729,16 @@ fn grid_thread(
                     wake();
                     continue;
                 }
-                let result = browse::page(&store, &req).and_then(|p| {
+                let paged = match (ordered, start_position) {
+                    // A position of an ordered view: its records, read at once.
+                    (Some(ids), Some(p)) => {
+                        let from = usize::try_from(p - 1).unwrap_or(0).min(ids.len());
+                        let to = (from + req.limit).min(ids.len());
+                        browse::rows_by_record(&store, &req.table, &ids[from..to])
+                    }
+                    _ => browse::page(&store, &req),
+                };
+                let result = paged.and_then(|p| {
                     if !with_labels {
                         return Ok((p, None));
                     }
