@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER=${1:-600}
 shift || true
-ALL=(lisezmoi controle descriptif extraction_log records values profile query reception container)
+ALL=(lisezmoi controle descriptif extraction_log records values finess profile query reception container)
 TARGETS=("$@")
 [ ${#TARGETS[@]} -gt 0 ] || TARGETS=("${ALL[@]}")
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
@@ -47,6 +47,10 @@ seed() {
       printf '\x08%s\n%s' "2008-10-15" "15/10/2008 20:00:00" > "$dir/iso"
       printf '\x01%s\n%s\n%s\n%s\n%s' "120,92" "1600" ",5" "0,5" "-3" > "$dir/numbers"
       printf '\x05%s\n%s' "3.25" "1e5" > "$dir/points" ;;
+    finess)
+      for f in "$itac" "$opales"; do
+        [ ! -e "$f/REFERENTIELS/FINESS.TXT" ] || head -c 16384 "$f/REFERENTIELS/FINESS.TXT" > "$dir/$(basename "$f")"
+      done ;;
     profile) cp assets/profiles/*.toml "$dir/" ;;
     query)
       for q in "dupont jean 1987" "LEFEVRE" "lefèvre" "0599800123" "2 95 10 99 126 111 93" \

@@ -33,6 +33,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("extraction_log", extraction_log),
     ("records", records),
     ("values", values),
+    ("finess", finess),
     ("profile", profile),
     ("query", query),
     ("reception", reception),
@@ -155,6 +156,25 @@ pub fn values(data: &[u8]) {
             back, piece,
             "value {v:?} typed from {piece:?} renders back differently"
         );
+    }
+}
+
+/// A public FINESS extract (etalab layout), as `reprise finess` reads it: its metadata first line,
+/// then each record sorted out; a structure always has one value per field of the layout.
+pub fn finess(data: &[u8]) {
+    use crate::format::finess::{ExtractRecord, STRUCTURE_FIELDS, classify, field_text, metadata};
+    let mut reader = RecordReader::with_limit(BufReader::with_capacity(7, data), 4096);
+    let first: Vec<String> = match reader.next_record() {
+        Ok(Some(r)) => r.fields().map(field_text).collect(),
+        _ => return,
+    };
+    if metadata(&first).is_none() {
+        return;
+    }
+    while let Ok(Some(rec)) = reader.next_record() {
+        if let ExtractRecord::Structure(values) = classify(rec) {
+            assert_eq!(values.len(), STRUCTURE_FIELDS.len() - 1);
+        }
     }
 }
 

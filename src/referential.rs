@@ -5,7 +5,7 @@
 //! shows today's name of an establishment beside the delivered one (or for a FINESS number the
 //! delivery did not describe). Loading another extract replaces the file whole.
 
-use crate::format::finess::{self, STRUCTURE_FIELDS};
+use crate::format::finess::{self, ExtractRecord, STRUCTURE_FIELDS};
 use crate::format::records::RecordReader;
 use crate::store::{MIN_PASSPHRASE, Store, StoreError, key, sql_ident};
 use age::secrecy::SecretString;
@@ -65,17 +65,6 @@ impl ReferentialError {
             ReferentialError::NotFiness(_) | ReferentialError::Read { .. } => 4,
             ReferentialError::Store(s) => s.exit_code(),
         }
-    }
-}
-
-/// A field as text: UTF-8 when it is, else WINDOWS-1252 (the public extracts have used both).
-fn text(field: &[u8]) -> String {
-    match std::str::from_utf8(field) {
-        Ok(s) => s.to_string(),
-        Err(_) => encoding_rs::WINDOWS_1252
-            .decode_without_bom_handling(field)
-            .0
-            .into_owned(),
     }
 }
 
@@ -143,7 +132,7 @@ pub fn load_finess(
     };
     let mut reader = RecordReader::new(BufReader::with_capacity(1 << 16, &mut hashing));
     let first: Vec<String> = match reader.next_record() {
-        Ok(Some(r)) => r.fields().map(text).collect(),
+        Ok(Some(r)) => r.fields().map(finess::field_text).collect(),
         _ => Vec::new(),
     };
     let Some((version, date)) = finess::metadata(&first) else {
@@ -195,26 +184,14 @@ pub fn load_finess(
                 });
             }
         };
-        if rec.is_blank() {
-            continue;
-        }
-        let tag = rec.field(0);
-        if tag == finess::GEO_TAG.as_bytes() {
-            continue;
-        }
-        // One more empty field after the last one may occur and is not a field.
-        let n = if rec.len() == STRUCTURE_FIELDS.len() + 1
-            && rec.field(STRUCTURE_FIELDS.len()).is_empty()
-        {
-            STRUCTURE_FIELDS.len()
-        } else {
-            rec.len()
+        let values = match finess::classify(rec) {
+            ExtractRecord::Structure(values) => values,
+            ExtractRecord::Ignored => continue,
+            ExtractRecord::Skipped => {
+                skipped += 1;
+                continue;
+            }
         };
-        if tag != finess::STRUCTURE_TAG.as_bytes() || n != STRUCTURE_FIELDS.len() {
-            skipped += 1;
-            continue;
-        }
-        let values: Vec<String> = (1..n).map(|i| text(rec.field(i))).collect();
         insert.execute(rusqlite::params_from_iter(values.iter()))?;
         structures += 1;
     }
