@@ -1,8 +1,6 @@
 //! The `reprise` binary: the desktop application without arguments, the command line with a
 //! subcommand. All the work is in the library.
 
-use clap::Parser;
-
 /// mimalloc: the reception allocates a value per field on one thread and frees it on the
 /// store's writer thread; glibc's allocator spends a tenth of an import on that, mimalloc little.
 #[global_allocator]
@@ -17,15 +15,14 @@ fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
-    let cli = reprise::cli::Cli::parse();
+    let cli = reprise::cli::parse();
     match cli.command {
         Some(command) => reprise::cli::run(command),
         #[cfg(feature = "gui")]
         None => reprise::ui::run(),
         #[cfg(not(feature = "gui"))]
         None => {
-            use clap::CommandFactory;
-            let _ = reprise::cli::Cli::command().print_help();
+            let _ = reprise::cli::command().print_help();
             ExitCode::from(2)
         }
     }

@@ -13,7 +13,7 @@ use std::time::Instant;
 pub struct BenchArgs {
     #[command(flatten)]
     pub store: StoreArgs,
-    /// Number of search probes.
+    /// Nombre de requêtes tirées des données pour la mesure.
     #[arg(long, default_value_t = 1000)]
     pub probes: usize,
 }

@@ -11,8 +11,108 @@ mod search;
 mod store_cmds;
 mod verify;
 
-use clap::{Parser, Subcommand};
+use clap::{Arg, ArgAction, CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::process::ExitCode;
+
+/// The command line as `reprise` parses it: clap's own flags, headings and help subcommand say
+/// things in English, so they are replaced by French ones, in every subcommand.
+pub fn command() -> clap::Command {
+    fn french(cmd: clap::Command) -> clap::Command {
+        cmd.disable_help_flag(true)
+            .disable_help_subcommand(true)
+            .subcommand_help_heading("Sous-commandes")
+            .subcommand_value_name("SOUS-COMMANDE")
+            .help_template(
+                "{before-help}{about-with-newline}\nUtilisation : {usage}\n\n{all-args}{after-help}",
+            )
+            .arg(
+                Arg::new("help")
+                    .short('h')
+                    .long("help")
+                    .action(ArgAction::Help)
+                    .help("Affiche cette aide (--help : en détail)"),
+            )
+            .mut_subcommands(french)
+    }
+    french(Cli::command()).disable_version_flag(true).arg(
+        Arg::new("version")
+            .short('V')
+            .long("version")
+            .action(ArgAction::Version)
+            .help("Affiche la version"),
+    )
+}
+
+/// Parses the arguments of the process. Help and version end it with code 0; a usage error with
+/// a French sentence and code 2.
+pub fn parse() -> Cli {
+    use clap::error::ErrorKind;
+    let parsed = command()
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m));
+    match parsed {
+        Ok(cli) => cli,
+        Err(e)
+            if matches!(
+                e.kind(),
+                ErrorKind::DisplayHelp
+                    | ErrorKind::DisplayVersion
+                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            ) =>
+        {
+            e.exit()
+        }
+        Err(e) => {
+            eprintln!("{}", usage_error(&e));
+            std::process::exit(exit::USAGE.into())
+        }
+    }
+}
+
+/// A usage error of clap as a French sentence: what is wrong, and where the help is.
+pub fn usage_error(e: &clap::Error) -> String {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let ctx = |k| match e.get(k) {
+        Some(ContextValue::String(s)) => s.clone(),
+        Some(ContextValue::Strings(v)) => v.join(", "),
+        Some(other) => other.to_string(),
+        None => String::new(),
+    };
+    let arg = ctx(ContextKind::InvalidArg);
+    let what = match e.kind() {
+        ErrorKind::InvalidSubcommand => format!(
+            "la sous-commande « {} » n'existe pas",
+            ctx(ContextKind::InvalidSubcommand)
+        ),
+        ErrorKind::UnknownArgument => {
+            format!("l'option « {arg} » n'existe pas pour cette commande")
+        }
+        ErrorKind::MissingRequiredArgument => format!("il manque {arg}"),
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation => {
+            let valid = ctx(ContextKind::ValidValue);
+            let mut s = format!(
+                "la valeur « {} » n'est pas admise pour {arg}",
+                ctx(ContextKind::InvalidValue)
+            );
+            if !valid.is_empty() {
+                s.push_str(&format!(" (valeurs possibles : {valid})"));
+            }
+            s
+        }
+        ErrorKind::ArgumentConflict => format!(
+            "{arg} ne peut pas être donné avec {}",
+            ctx(ContextKind::PriorArg)
+        ),
+        ErrorKind::TooManyValues | ErrorKind::WrongNumberOfValues | ErrorKind::TooFewValues => {
+            format!("{arg} n'a pas le bon nombre de valeurs")
+        }
+        ErrorKind::NoEquals => format!("{arg} attend sa valeur après « = »"),
+        ErrorKind::MissingSubcommand => "il faut une sous-commande".to_string(),
+        ErrorKind::InvalidUtf8 => "un argument n'est pas du texte UTF-8".to_string(),
+        _ => "les arguments ne sont pas compris".to_string(),
+    };
+    format!("Erreur : {what}.\nL'aide : reprise --help, ou reprise <sous-commande> --help.")
+}
 
 /// Exit codes shared by every subcommand (README, "Codes de sortie").
 pub mod exit {
@@ -116,4 +216,53 @@ pub(crate) fn read_passphrase_file(path: &std::path::Path) -> Result<String, Str
         ));
     }
     Ok(line)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(args: &[&str]) -> String {
+        let e = command()
+            .try_get_matches_from(args)
+            .and_then(|m| Cli::from_arg_matches(&m))
+            .unwrap_err();
+        usage_error(&e)
+    }
+
+    #[test]
+    fn usage_errors_are_french_sentences() {
+        assert!(
+            error(&["reprise", "imprt"]).contains("la sous-commande « imprt » n'existe pas"),
+            "{}",
+            error(&["reprise", "imprt"])
+        );
+        let e = error(&["reprise", "verify", "x", "--vite"]);
+        assert!(e.contains("l'option « --vite » n'existe pas"), "{e}");
+        let e = error(&["reprise", "import", "x"]);
+        assert!(e.starts_with("Erreur : il manque --store"), "{e}");
+        let e = error(&[
+            "reprise", "sample", "--app", "ITAC", "--form", "zip", "--out", "d",
+        ]);
+        assert!(
+            e.contains("la valeur « zip » n'est pas admise pour --form"),
+            "{e}"
+        );
+        assert!(e.contains("valeurs possibles : tar, folder, plain"), "{e}");
+        assert!(e.ends_with("reprise <sous-commande> --help."), "{e}");
+    }
+
+    #[test]
+    fn help_is_french_in_every_subcommand() {
+        let mut cmd = command();
+        let top = cmd.render_help().to_string();
+        assert!(top.contains("Utilisation : "), "{top}");
+        assert!(top.contains("Affiche la version"), "{top}");
+        for sub in cmd.get_subcommands_mut() {
+            let help = sub.render_long_help().to_string();
+            assert!(help.contains("Utilisation : "), "{help}");
+            assert!(help.contains("Affiche cette aide"), "{help}");
+            assert!(!help.contains("Print help"), "{help}");
+        }
+    }
 }

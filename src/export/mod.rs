@@ -10,8 +10,10 @@ use std::io::Write;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum ExportFormat {
     /// The delivered file, byte for byte.
+    #[value(help = "le fichier livré, recréé octet pour octet")]
     Delivery,
     /// UTF-8 CSV (`;`, quotes where needed), values as delivered.
+    #[value(help = "CSV UTF-8 avec BOM, séparateur « ; », valeurs telles que livrées")]
     Csv,
 }
 

@@ -21,10 +21,13 @@ use std::path::{Path, PathBuf};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Form {
     /// One `.tar.age` file.
+    #[value(help = "un seul fichier .tar.age")]
     Tar,
     /// A folder whose files are each encrypted (`.age`).
+    #[value(help = "un dossier dont chaque fichier est chiffré (.age)")]
     Folder,
     /// A folder in clear.
+    #[value(help = "un dossier en clair")]
     Plain,
 }
 
