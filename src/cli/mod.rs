@@ -32,7 +32,51 @@ pub fn command() -> clap::Command {
                     .action(ArgAction::Help)
                     .help("Affiche cette aide (--help : en détail)"),
             )
+            .mut_args(french_arg)
             .mut_subcommands(french)
+    }
+    // clap writes an argument's default and possible values in English: they go into its help.
+    fn french_arg(arg: Arg) -> Arg {
+        let mut text = arg
+            .get_long_help()
+            .or(arg.get_help())
+            .map(|h| h.to_string())
+            .unwrap_or_default();
+        let values: Vec<String> = arg
+            .get_possible_values()
+            .iter()
+            .filter(|v| !v.is_hide_set())
+            .map(|v| match v.get_help() {
+                Some(h) => format!("{} ({h})", v.get_name()),
+                None => v.get_name().to_string(),
+            })
+            .collect();
+        let default: Vec<String> = arg
+            .get_default_values()
+            .iter()
+            .map(|v| v.to_string_lossy().into_owned())
+            .collect();
+        if values.is_empty() && default.is_empty() {
+            return arg;
+        }
+        let mut extra = Vec::new();
+        if !values.is_empty() && arg.get_action().takes_values() {
+            extra.push(format!("valeurs : {}", values.join(", ")));
+        }
+        if !default.is_empty() && arg.get_action().takes_values() {
+            extra.push(format!("par défaut : {}", default.join(", ")));
+        }
+        if extra.is_empty() {
+            return arg;
+        }
+        if !text.is_empty() {
+            text.push_str(" — ");
+        }
+        text.push_str(&extra.join(" ; "));
+        arg.hide_possible_values(true)
+            .hide_default_value(true)
+            .help(text.clone())
+            .long_help(text)
     }
     french(Cli::command()).disable_version_flag(true).arg(
         Arg::new("version")
@@ -263,6 +307,8 @@ mod tests {
             assert!(help.contains("Utilisation : "), "{help}");
             assert!(help.contains("Affiche cette aide"), "{help}");
             assert!(!help.contains("Print help"), "{help}");
+            assert!(!help.contains("Possible values"), "{help}");
+            assert!(!help.contains("[default:"), "{help}");
         }
     }
 }

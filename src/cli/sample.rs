@@ -28,7 +28,7 @@ pub struct SampleArgs {
     /// Dossier où écrire la livraison et son defects.json.
     #[arg(long)]
     out: PathBuf,
-    /// Forme physique : un .tar.age, un dossier de fichiers .age, ou un dossier en clair.
+    /// Forme physique de la livraison.
     #[arg(long, value_enum, default_value = "tar")]
     form: Form,
     /// Compresse l'archive tar avec gzip (forme tar seulement).

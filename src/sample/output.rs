@@ -24,7 +24,7 @@ pub enum Form {
     #[value(help = "un seul fichier .tar.age")]
     Tar,
     /// A folder whose files are each encrypted (`.age`).
-    #[value(help = "un dossier dont chaque fichier est chiffré (.age)")]
+    #[value(help = "un dossier de fichiers .age chiffrés un à un")]
     Folder,
     /// A folder in clear.
     #[value(help = "un dossier en clair")]
