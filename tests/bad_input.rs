@@ -421,6 +421,41 @@ fn checksum_mismatch_is_non_conforme() {
 }
 
 #[test]
+fn header_disagreeing_with_descriptif_is_non_conforme() {
+    let s = Scratch::new();
+    let dir = plain(&s, "p");
+    let rel = "DONNEES/ITAC_AGENT.TXT";
+    let path = dir.join(rel);
+    let bytes = fs::read(&path).unwrap();
+    let (old_rows, old_bytes, old_sha) = measure(&dir, rel);
+    // The header names NOM, DESCRIPTIF.TXT says NOM: the file calls it NOM_AGENT instead.
+    let header_end = bytes.windows(2).position(|w| w == b"\r\n").unwrap();
+    let header = String::from_utf8(bytes[..header_end].to_vec()).unwrap();
+    assert!(header.split(';').any(|c| c == "NOM"), "{header}");
+    let changed: Vec<&str> = header
+        .split(';')
+        .map(|c| if c == "NOM" { "NOM_AGENT" } else { c })
+        .collect();
+    let mut out = changed.join(";").into_bytes();
+    out.extend_from_slice(&bytes[header_end..]);
+    fs::write(&path, &out).unwrap();
+    // CONTROLE.TXT agrees with the file as it now is: the header is the only fault.
+    let (rows, len, sha) = measure(&dir, rel);
+    assert_eq!(rows, old_rows);
+    let controle = fs::read_to_string(dir.join("CONTROLE.TXT")).unwrap();
+    let before = format!("{rel};{old_rows};{old_bytes};{old_sha}");
+    assert!(controle.contains(&before), "{controle}");
+    fs::write(
+        dir.join("CONTROLE.TXT"),
+        controle.replace(&before, &format!("{rel};{rows};{len};{sha}")),
+    )
+    .unwrap();
+    let run = verify(&s, &dir, &[]);
+    run.assert_non_conforme_because(&[rel, "NOM_AGENT", "diffère de DESCRIPTIF.TXT"]);
+    assert_eq!(run.reasons().len(), 1, "{}", run.show());
+}
+
+#[test]
 fn row_count_mismatch_is_non_conforme() {
     let s = Scratch::new();
     let dir = plain(&s, "p");
