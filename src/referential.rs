@@ -110,10 +110,7 @@ pub fn load_finess(
         path: file.to_path_buf(),
         message: e.to_string(),
     };
-    let dir = store
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let dir = crate::store::folder_of(store);
     let write_err = |e: std::io::Error| {
         ReferentialError::Store(StoreError::Write {
             path: dir.to_path_buf(),

@@ -8,27 +8,8 @@ mod deliveries;
 use deliveries::*;
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
 
 const STORE_PASS: &str = "phrase-de-passe-du-mode-generique";
-
-fn run(args: &[&str]) -> Output {
-    Command::new(bin())
-        .args(args)
-        .env_remove("REPRISE_PASSPHRASE")
-        .env_remove("REPRISE_STORE_PASSPHRASE")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
 
 /// The first surname of ITAC_DOSSIER.TXT.
 fn first_surname(dir: &Path) -> String {
@@ -55,7 +36,7 @@ fn an_unknown_version_with_an_unknown_table_is_read_in_generic_mode() {
     let store = s.join("base/reprise.db");
     let pass = s.passphrase_file("store-pass", STORE_PASS);
     let (store_s, pass_s) = (store.to_str().unwrap(), pass.to_str().unwrap());
-    let out = run(&[
+    let out = reprise_clean(&[
         "import",
         dir.to_str().unwrap(),
         "--store",
@@ -63,10 +44,14 @@ fn an_unknown_version_with_an_unknown_table_is_read_in_generic_mode() {
         "--store-passphrase-file",
         pass_s,
     ]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    assert!(text(&out).contains("mode générique"), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", output_text(&out));
+    assert!(
+        output_text(&out).contains("mode générique"),
+        "{}",
+        output_text(&out)
+    );
     // Browsed like any other delivery, the unknown table included.
-    let tables = run(&[
+    let tables = reprise_clean(&[
         "tables",
         "--store",
         store_s,
@@ -77,7 +62,7 @@ fn an_unknown_version_with_an_unknown_table_is_read_in_generic_mode() {
     // A surname finds its row in every text column, not a person.
     let surname = first_surname(&dir);
     let search = |q: &str| -> serde_json::Value {
-        let o = run(&[
+        let o = reprise_clean(&[
             "search",
             q,
             "--json",
@@ -86,7 +71,7 @@ fn an_unknown_version_with_an_unknown_table_is_read_in_generic_mode() {
             "--store-passphrase-file",
             pass_s,
         ]);
-        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        assert_eq!(o.status.code(), Some(0), "{}", output_text(&o));
         serde_json::from_slice(&o.stdout).unwrap()
     };
     let found = search(&surname);
@@ -105,7 +90,7 @@ fn an_unknown_version_with_an_unknown_table_is_read_in_generic_mode() {
     assert_eq!(rows[0]["record"], 1);
     assert_eq!(rows[0]["values"][0][1], "Première étape");
     // No dossier is assembled without a profile.
-    let o = run(&[
+    let o = reprise_clean(&[
         "dossier",
         "--app",
         "ITAC",
@@ -116,6 +101,10 @@ fn an_unknown_version_with_an_unknown_table_is_read_in_generic_mode() {
         "--store-passphrase-file",
         pass_s,
     ]);
-    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-    assert!(text(&o).contains("mode générique"), "{}", text(&o));
+    assert_eq!(o.status.code(), Some(2), "{}", output_text(&o));
+    assert!(
+        output_text(&o).contains("mode générique"),
+        "{}",
+        output_text(&o)
+    );
 }

@@ -8,27 +8,8 @@ mod deliveries;
 use deliveries::*;
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
 
 const STORE_PASS: &str = "phrase-de-passe-du-referentiel";
-
-fn run(args: &[&str]) -> Output {
-    Command::new(bin())
-        .args(args)
-        .env_remove("REPRISE_PASSPHRASE")
-        .env_remove("REPRISE_STORE_PASSPHRASE")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
 
 fn records(dir: &Path, rel: &str) -> Vec<Vec<String>> {
     let data = fs::read(dir.join(rel)).unwrap();
@@ -76,7 +57,7 @@ fn a_newer_finess_extract_gives_todays_names_in_the_dossier() {
     let store = s.join("base/reprise.db");
     let pass = s.passphrase_file("store-pass", STORE_PASS);
     let (store_s, pass_s) = (store.to_str().unwrap(), pass.to_str().unwrap());
-    let o = run(&[
+    let o = reprise_clean(&[
         "import",
         dir.to_str().unwrap(),
         "--store",
@@ -84,7 +65,7 @@ fn a_newer_finess_extract_gives_todays_names_in_the_dossier() {
         "--store-passphrase-file",
         pass_s,
     ]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(o.status.code(), Some(0), "{}", output_text(&o));
     // Today's extract: the same layout, that establishment renamed.
     let mut lines: Vec<String> = Vec::new();
     lines.push("finess;etalab;104;2026-06-30".into());
@@ -97,7 +78,7 @@ fn a_newer_finess_extract_gives_todays_names_in_the_dossier() {
     }
     let extract = s.join("etalab-cs1100507-stock.csv");
     fs::write(&extract, lines.join("\n") + "\n").unwrap();
-    let o = run(&[
+    let o = reprise_clean(&[
         "finess",
         extract.to_str().unwrap(),
         "--store",
@@ -105,9 +86,13 @@ fn a_newer_finess_extract_gives_todays_names_in_the_dossier() {
         "--store-passphrase-file",
         pass_s,
     ]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    assert!(text(&o).contains("2026-06-30"), "{}", text(&o));
-    let o = run(&[
+    assert_eq!(o.status.code(), Some(0), "{}", output_text(&o));
+    assert!(
+        output_text(&o).contains("2026-06-30"),
+        "{}",
+        output_text(&o)
+    );
+    let o = reprise_clean(&[
         "dossier",
         "--app",
         "OPALES",
@@ -119,23 +104,23 @@ fn a_newer_finess_extract_gives_todays_names_in_the_dossier() {
         "--store-passphrase-file",
         pass_s,
     ]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(o.status.code(), Some(0), "{}", output_text(&o));
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(
         out.contains("aujourd'hui : NOUVEAU NOM DE L'ÉTABLISSEMENT"),
         "{out}"
     );
     // The delivered data did not change.
-    let o = run(&[
+    let o = reprise_clean(&[
         "check",
         "--store",
         store_s,
         "--store-passphrase-file",
         pass_s,
     ]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(o.status.code(), Some(0), "{}", output_text(&o));
     // Something else than a FINESS extract is refused, and the loaded one stays.
-    let o = run(&[
+    let o = reprise_clean(&[
         "finess",
         dir.join("LISEZMOI.TXT").to_str().unwrap(),
         "--store",
@@ -143,16 +128,16 @@ fn a_newer_finess_extract_gives_todays_names_in_the_dossier() {
         "--store-passphrase-file",
         pass_s,
     ]);
-    assert_eq!(o.status.code(), Some(4), "{}", text(&o));
+    assert_eq!(o.status.code(), Some(4), "{}", output_text(&o));
     assert!(
-        text(&o).contains("n'est pas un extrait FINESS"),
+        output_text(&o).contains("n'est pas un extrait FINESS"),
         "{}",
-        text(&o)
+        output_text(&o)
     );
     assert!(s.join("base/reprise.db.finess").is_file());
     // The end of retention removes it with the store.
-    let o = run(&["purge", "--store", store_s, "--yes"]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let o = reprise_clean(&["purge", "--store", store_s, "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}", output_text(&o));
     let left: Vec<_> = fs::read_dir(s.join("base")).unwrap().flatten().collect();
     assert!(left.is_empty(), "{left:?}");
 }

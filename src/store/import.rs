@@ -91,6 +91,13 @@ fn workstation() -> String {
         .collect()
 }
 
+/// The folder a file sits in: `.` for a bare file name.
+pub(crate) fn folder_of(path: &Path) -> &Path {
+    path.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
 /// The name of a temporary file written beside `store` by this process (`what`: `""` for an
 /// import, `"finess-"` for a referential): it says which process of which workstation writes
 /// it, so that a file left by a killed process can be told from one being written.
@@ -184,10 +191,7 @@ pub fn import<'a>(
     opts: ImportOptions<'a>,
 ) -> Result<ImportOutcome, ImportError> {
     let store = opts.store;
-    let dir = match store.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
+    let dir = folder_of(store).to_path_buf();
     fs::create_dir_all(&dir).map_err(write_err(&dir))?;
     let name = store
         .file_name()

@@ -7,6 +7,7 @@
 mod import;
 mod writer;
 
+pub(crate) use import::folder_of;
 pub(crate) use import::temp_name;
 pub use import::temp_name_of;
 pub use import::{ImportError, ImportOptions, ImportOutcome, active_delivery, import};

@@ -248,29 +248,18 @@ fn finess(
         &mut d.finess_path,
         widgets::Pick::File,
     );
-    ui.horizontal(|ui| {
-        if ui
-            .add_enabled(
-                !d.finess_running && !d.finess_path.trim().is_empty(),
-                egui::Button::new(lang.t("Charger cet extrait FINESS", "Load this FINESS extract")),
-            )
-            .clicked()
-        {
-            intents.push(Intent::LoadFiness(std::path::PathBuf::from(
-                d.finess_path.trim(),
-            )));
-        }
-        if d.finess_running {
-            ui.spinner();
-        }
-    });
-    match &d.finess_message {
-        Some(Ok(m)) => {
-            ui.label(RichText::new(m).color(widgets::ok_color(ui)));
-        }
-        Some(Err(m)) => widgets::error_text(ui, m),
-        None => {}
+    if widgets::job_button(
+        ui,
+        lang.t("Charger cet extrait FINESS", "Load this FINESS extract"),
+        !d.finess_path.trim().is_empty(),
+        d.finess_running,
+    ) {
+        intents.push(Intent::LoadFiness(std::path::PathBuf::from(
+            d.finess_path.trim(),
+        )));
     }
+    let ok = widgets::ok_color(ui);
+    widgets::job_outcome(ui, d.finess_message.as_ref(), ok);
 }
 
 /// "Exporter toute la base en clair (SQLite)…", behind a ticked warning.
@@ -324,28 +313,17 @@ fn plain_export(
                 "I understand this file will not be encrypted",
             ),
         );
-        ui.horizontal(|ui| {
-            if ui
-                .add_enabled(
-                    d.plain_understood && !d.plain_running,
-                    egui::Button::new(lang.t("Exporter en clair", "Export unencrypted")),
-                )
-                .clicked()
-            {
-                intents.push(Intent::ExportPlain(std::path::PathBuf::from(
-                    d.plain_path.trim(),
-                )));
-            }
-            if d.plain_running {
-                ui.spinner();
-            }
-        });
-        match &d.plain_message {
-            Some(Ok(m)) => {
-                ui.label(RichText::new(m).color(widgets::warn_color(ui)));
-            }
-            Some(Err(m)) => widgets::error_text(ui, m),
-            None => {}
+        if widgets::job_button(
+            ui,
+            lang.t("Exporter en clair", "Export unencrypted"),
+            d.plain_understood,
+            d.plain_running,
+        ) {
+            intents.push(Intent::ExportPlain(std::path::PathBuf::from(
+                d.plain_path.trim(),
+            )));
         }
+        let warn = widgets::warn_color(ui);
+        widgets::job_outcome(ui, d.plain_message.as_ref(), warn);
     });
 }

@@ -50,6 +50,32 @@ pub fn error_text(ui: &mut Ui, msg: &str) {
     ui.label(RichText::new(format!("⚠ {msg}")).color(c).strong());
 }
 
+/// A button that starts a job run off the UI thread: enabled when `ready` and the job is not
+/// running, a spinner beside it while it runs. True when clicked.
+pub fn job_button(ui: &mut Ui, label: &str, ready: bool, running: bool) -> bool {
+    ui.horizontal(|ui| {
+        let clicked = ui
+            .add_enabled(ready && !running, egui::Button::new(label))
+            .clicked();
+        if running {
+            ui.spinner();
+        }
+        clicked
+    })
+    .inner
+}
+
+/// What a job ended with: its message in `color`, or its error.
+pub fn job_outcome(ui: &mut Ui, outcome: Option<&Result<String, String>>, color: Color32) {
+    match outcome {
+        Some(Ok(m)) => {
+            ui.label(RichText::new(m).color(color));
+        }
+        Some(Err(m)) => error_text(ui, m),
+        None => {}
+    }
+}
+
 pub fn warning_text(ui: &mut Ui, msg: &str) {
     let c = warn_color(ui);
     ui.label(RichText::new(format!("ℹ {msg}")).color(c));

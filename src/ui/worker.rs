@@ -826,10 +826,7 @@ fn export_view(
         path: path.to_path_buf(),
         message: e.to_string(),
     };
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let dir = crate::store::folder_of(path);
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(write_err)?;
     let n = {
         let mut out = std::io::BufWriter::new(tmp.as_file_mut());

@@ -291,6 +291,26 @@ pub fn verify(scratch: &Scratch, delivery: &Path, extra: &[&str]) -> Run {
     run
 }
 
+/// Runs `reprise` with `args`, no passphrase from the environment and nothing on its input.
+pub fn reprise_clean(args: &[&str]) -> Output {
+    Command::new(bin())
+        .args(args)
+        .env_remove("REPRISE_PASSPHRASE")
+        .env_remove("REPRISE_STORE_PASSPHRASE")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+/// What a command printed, standard output then standard error.
+pub fn output_text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
 /// Runs an external program and asserts it succeeded; a missing program names its package.
 pub fn run_tool(program: &str, args: &[&str]) -> Output {
     let out = match Command::new(program).args(args).output() {
