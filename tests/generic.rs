@@ -36,14 +36,7 @@ fn an_unknown_version_with_an_unknown_table_is_read_in_generic_mode() {
     let store = s.join("base/reprise.db");
     let pass = s.passphrase_file("store-pass", STORE_PASS);
     let (store_s, pass_s) = (store.to_str().unwrap(), pass.to_str().unwrap());
-    let out = reprise_clean(&[
-        "import",
-        dir.to_str().unwrap(),
-        "--store",
-        store_s,
-        "--store-passphrase-file",
-        pass_s,
-    ]);
+    let out = reprise_on_store(&["import", dir.to_str().unwrap()], store_s, pass_s);
     assert_eq!(out.status.code(), Some(0), "{}", output_text(&out));
     assert!(
         output_text(&out).contains("mode générique"),
@@ -51,26 +44,12 @@ fn an_unknown_version_with_an_unknown_table_is_read_in_generic_mode() {
         output_text(&out)
     );
     // Browsed like any other delivery, the unknown table included.
-    let tables = reprise_clean(&[
-        "tables",
-        "--store",
-        store_s,
-        "--store-passphrase-file",
-        pass_s,
-    ]);
+    let tables = reprise_on_store(&["tables"], store_s, pass_s);
     assert!(String::from_utf8_lossy(&tables.stdout).contains("T_EXTRA"));
     // A surname finds its row in every text column, not a person.
     let surname = first_surname(&dir);
     let search = |q: &str| -> serde_json::Value {
-        let o = reprise_clean(&[
-            "search",
-            q,
-            "--json",
-            "--store",
-            store_s,
-            "--store-passphrase-file",
-            pass_s,
-        ]);
+        let o = reprise_on_store(&["search", q, "--json"], store_s, pass_s);
         assert_eq!(o.status.code(), Some(0), "{}", output_text(&o));
         serde_json::from_slice(&o.stdout).unwrap()
     };
@@ -90,17 +69,11 @@ fn an_unknown_version_with_an_unknown_table_is_read_in_generic_mode() {
     assert_eq!(rows[0]["record"], 1);
     assert_eq!(rows[0]["values"][0][1], "Première étape");
     // No dossier is assembled without a profile.
-    let o = reprise_clean(&[
-        "dossier",
-        "--app",
-        "ITAC",
-        "--num",
-        "0597600001",
-        "--store",
+    let o = reprise_on_store(
+        &["dossier", "--app", "ITAC", "--num", "0597600001"],
         store_s,
-        "--store-passphrase-file",
         pass_s,
-    ]);
+    );
     assert_eq!(o.status.code(), Some(2), "{}", output_text(&o));
     assert!(
         output_text(&o).contains("mode générique"),

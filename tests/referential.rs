@@ -57,14 +57,7 @@ fn a_newer_finess_extract_gives_todays_names_in_the_dossier() {
     let store = s.join("base/reprise.db");
     let pass = s.passphrase_file("store-pass", STORE_PASS);
     let (store_s, pass_s) = (store.to_str().unwrap(), pass.to_str().unwrap());
-    let o = reprise_clean(&[
-        "import",
-        dir.to_str().unwrap(),
-        "--store",
-        store_s,
-        "--store-passphrase-file",
-        pass_s,
-    ]);
+    let o = reprise_on_store(&["import", dir.to_str().unwrap()], store_s, pass_s);
     assert_eq!(o.status.code(), Some(0), "{}", output_text(&o));
     // Today's extract: the same layout, that establishment renamed.
     let mut lines: Vec<String> = Vec::new();
@@ -78,32 +71,18 @@ fn a_newer_finess_extract_gives_todays_names_in_the_dossier() {
     }
     let extract = s.join("etalab-cs1100507-stock.csv");
     fs::write(&extract, lines.join("\n") + "\n").unwrap();
-    let o = reprise_clean(&[
-        "finess",
-        extract.to_str().unwrap(),
-        "--store",
-        store_s,
-        "--store-passphrase-file",
-        pass_s,
-    ]);
+    let o = reprise_on_store(&["finess", extract.to_str().unwrap()], store_s, pass_s);
     assert_eq!(o.status.code(), Some(0), "{}", output_text(&o));
     assert!(
         output_text(&o).contains("2026-06-30"),
         "{}",
         output_text(&o)
     );
-    let o = reprise_clean(&[
-        "dossier",
-        "--app",
-        "OPALES",
-        "--num",
-        &dossier,
-        "--json",
-        "--store",
+    let o = reprise_on_store(
+        &["dossier", "--app", "OPALES", "--num", &dossier, "--json"],
         store_s,
-        "--store-passphrase-file",
         pass_s,
-    ]);
+    );
     assert_eq!(o.status.code(), Some(0), "{}", output_text(&o));
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(
@@ -111,23 +90,14 @@ fn a_newer_finess_extract_gives_todays_names_in_the_dossier() {
         "{out}"
     );
     // The delivered data did not change.
-    let o = reprise_clean(&[
-        "check",
-        "--store",
-        store_s,
-        "--store-passphrase-file",
-        pass_s,
-    ]);
+    let o = reprise_on_store(&["check"], store_s, pass_s);
     assert_eq!(o.status.code(), Some(0), "{}", output_text(&o));
     // Something else than a FINESS extract is refused, and the loaded one stays.
-    let o = reprise_clean(&[
-        "finess",
-        dir.join("LISEZMOI.TXT").to_str().unwrap(),
-        "--store",
+    let o = reprise_on_store(
+        &["finess", dir.join("LISEZMOI.TXT").to_str().unwrap()],
         store_s,
-        "--store-passphrase-file",
         pass_s,
-    ]);
+    );
     assert_eq!(o.status.code(), Some(4), "{}", output_text(&o));
     assert!(
         output_text(&o).contains("n'est pas un extrait FINESS"),

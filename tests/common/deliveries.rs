@@ -302,6 +302,13 @@ pub fn reprise_clean(args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// Runs `reprise` as `reprise_clean` does, on `store` opened with the passphrase in `pass`.
+pub fn reprise_on_store(args: &[&str], store: &str, pass: &str) -> Output {
+    let mut all = args.to_vec();
+    all.extend(["--store", store, "--store-passphrase-file", pass]);
+    reprise_clean(&all)
+}
+
 /// What a command printed, standard output then standard error.
 pub fn output_text(o: &Output) -> String {
     format!(
