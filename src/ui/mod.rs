@@ -53,9 +53,20 @@ const SEARCH_LIMIT: usize = 50;
 pub struct RepriseApp {
     pub state: State,
     ctx: egui::Context,
-    /// `REPRISE_FRAME_STATS=FILE`: the CPU time of each frame of the tables screen (interface,
-    /// tessellation and painting, as eframe measures it), summed up in FILE every 100 frames.
-    frame_stats: Option<(PathBuf, Vec<f32>)>,
+    /// `REPRISE_FRAME_STATS=FILE`: the CPU time of each frame of the tables screen, summed up in
+    /// FILE every 100 frames.
+    frame_stats: Option<FrameStats>,
+}
+
+/// Frame times of the tables screen: eframe's measure of a whole frame (interface, tessellation
+/// and painting) and, within it, the time of the interface pass of the screens.
+struct FrameStats {
+    path: PathBuf,
+    /// (whole frame, interface pass) in milliseconds.
+    times: Vec<(f32, f32)>,
+    /// Start and length of the interface pass of the last frame.
+    pass_start: Option<std::time::Instant>,
+    last_pass_ms: Option<f32>,
 }
 
 /// The profiles: those in the settings folder (`profils/*.toml`) first, then the embedded ones.
@@ -154,8 +165,12 @@ impl RepriseApp {
         let app = RepriseApp {
             state,
             ctx: cc.egui_ctx.clone(),
-            frame_stats: std::env::var_os("REPRISE_FRAME_STATS")
-                .map(|p| (PathBuf::from(p), Vec::new())),
+            frame_stats: std::env::var_os("REPRISE_FRAME_STATS").map(|p| FrameStats {
+                path: PathBuf::from(p),
+                times: Vec::new(),
+                pass_start: None,
+                last_pass_ms: None,
+            }),
         };
         app.apply_look();
         app
@@ -1494,41 +1509,61 @@ fn filters_of(columns: &[crate::store::StoredColumn], texts: &[String]) -> Vec<F
 impl RepriseApp {
     fn record_frame(&mut self, frame: &eframe::Frame) {
         let tables = self.state.screen == Screen::Tables;
-        let Some((path, times)) = &mut self.frame_stats else {
+        let Some(stats) = &mut self.frame_stats else {
             return;
         };
-        let Some(t) = frame.info().cpu_usage.filter(|_| tables) else {
+        stats.pass_start = Some(std::time::Instant::now());
+        let pass = stats.last_pass_ms.take();
+        let (Some(total), Some(pass), true) = (frame.info().cpu_usage, pass, tables) else {
             return;
         };
-        times.push(t * 1000.0);
-        if times.len().is_multiple_of(100) {
+        stats.times.push((total * 1000.0, pass));
+        if stats.times.len().is_multiple_of(100) {
             // Summed up on another thread, so that the measure does not weigh on the frames.
-            let (path, mut sorted) = (path.clone(), times.clone());
+            let (path, times) = (stats.path.clone(), stats.times.clone());
             std::thread::spawn(move || {
-                let over: Vec<String> = sorted
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, t)| **t > 16.0)
-                    .map(|(i, t)| format!("#{i}:{t:.0}"))
-                    .collect();
-                sorted.sort_by(f32::total_cmp);
-                let at =
-                    |p: f64| sorted[((sorted.len() as f64 * p) as usize).min(sorted.len() - 1)];
-                let _ = std::fs::write(
-                    path,
-                    format!(
-                        "frames {} p50 {:.2} ms p99 {:.2} ms max {:.2} ms; over 16 ms: {} ({})\n",
-                        sorted.len(),
-                        at(0.5),
-                        at(0.99),
-                        sorted[sorted.len() - 1],
-                        over.len(),
-                        over.join(" ")
-                    ),
-                );
+                let _ = std::fs::write(path, frame_summary(&times));
             });
         }
     }
+
+    fn end_frame(&mut self) {
+        if let Some(stats) = &mut self.frame_stats {
+            stats.last_pass_ms = stats
+                .pass_start
+                .take()
+                .map(|t| t.elapsed().as_secs_f32() * 1000.0);
+        }
+    }
+}
+
+/// One line per measure: p50, p99 and max of the whole frames and of the interface passes, and
+/// the frames over 16 ms (number: whole/interface).
+fn frame_summary(times: &[(f32, f32)]) -> String {
+    let over: Vec<String> = times
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| t.0 > 16.0)
+        .map(|(i, t)| format!("#{i}:{:.0}/{:.0}", t.0, t.1))
+        .collect();
+    let stats = |mut v: Vec<f32>| {
+        v.sort_by(f32::total_cmp);
+        let at = |p: f64| v[((v.len() as f64 * p) as usize).min(v.len() - 1)];
+        format!(
+            "p50 {:.2} ms p99 {:.2} ms max {:.2} ms",
+            at(0.5),
+            at(0.99),
+            v[v.len() - 1]
+        )
+    };
+    format!(
+        "frames {}: whole {}; interface {}; over 16 ms: {} ({})\n",
+        times.len(),
+        stats(times.iter().map(|t| t.0).collect()),
+        stats(times.iter().map(|t| t.1).collect()),
+        over.len(),
+        over.join(" ")
+    )
 }
 
 impl eframe::App for RepriseApp {
@@ -1582,6 +1617,7 @@ impl eframe::App for RepriseApp {
             let visible = tables::visible_rows(&self.ctx);
             self.request_rows(visible);
         }
+        self.end_frame();
     }
 }
 
@@ -1593,6 +1629,9 @@ pub fn run() -> ExitCode {
             .with_inner_size([1200.0, 800.0])
             .with_min_inner_size([720.0, 500.0])
             .with_drag_and_drop(true),
+        // The screens are flat colours: dithering, made for gradients, would only cost time in
+        // every pixel (without a graphics card, the pixels are drawn by the processor).
+        dithering: false,
         ..Default::default()
     };
     match eframe::run_native(

@@ -393,6 +393,9 @@ fn grid(ui: &mut Ui, lang: Lang, v: &mut TableView, intents: &mut Vec<Intent>) {
             }
         });
     egui::ScrollArea::horizontal().id_salt(("hscroll", &v.name)).auto_shrink([false, false]).show(ui, |ui| {
+                // Cells elide what does not fit (the whole value shows on hover) rather than
+                // being clipped one by one: the grid is then painted in a few draw calls.
+                ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
                 let mut tb = TableBuilder::new(ui)
                     .id_salt(("table", &v.name))
                     .striped(true)
@@ -404,7 +407,7 @@ fn grid(ui: &mut Ui, lang: Lang, v: &mut TableView, intents: &mut Vec<Intent>) {
                     let chars = c.length.unwrap_or(12).clamp(4, 40) as f32;
                     let coded = if v.labels.contains_key(&c.name) { 240.0 } else { 0.0 };
                     let w = (chars * 8.0).max(c.name.len() as f32 * 8.0 + 24.0).max(coded).clamp(60.0, 360.0);
-                    tb = tb.column(Column::initial(w).at_least(40.0).clip(true));
+                    tb = tb.column(Column::initial(w).at_least(40.0));
                 }
                 let sort = v.sort.clone();
                 let columns = v.columns.clone();
@@ -492,7 +495,9 @@ fn grid(ui: &mut Ui, lang: Lang, v: &mut TableView, intents: &mut Vec<Intent>) {
                                 if c.reference.is_some() && !shown.is_empty() {
                                     if ui
                                         .link(text)
-                                        .on_hover_text(format!("{} {}", lang.t("Ouvrir la ligne visée dans", "Open the target row in"), c.reference.clone().unwrap_or_default()))
+                                        .on_hover_ui(|ui| {
+                                            ui.label(format!("{} {}", lang.t("Ouvrir la ligne visée dans", "Open the target row in"), c.reference.as_deref().unwrap_or_default()));
+                                        })
                                         .clicked()
                                     {
                                         intents.push(Intent::FollowReference { column: c.name.clone(), value: value.clone() });

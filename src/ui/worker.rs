@@ -304,12 +304,15 @@ impl Drop for Session {
 }
 
 /// Background threads yield to the one that draws: on a two-core workstation, a page being
-/// decrypted must not delay a frame. (On Linux `nice` applies to the calling thread only.)
+/// decrypted must not delay a frame, least of all without a graphics card, where drawing takes
+/// both cores. Nice 15 (nice 5 still let about one frame in a hundred pass 16 ms while the
+/// scroll bar was dragged: scripts/bench-scroll-window.sh). They lose nothing when the interface
+/// is idle. (On Linux `nice` applies to the calling thread only.)
 fn lower_priority() {
     #[cfg(target_os = "linux")]
     // SAFETY: nice() only changes the scheduling priority of the calling thread.
     unsafe {
-        libc::nice(5);
+        libc::nice(15);
     }
 }
 
