@@ -149,7 +149,7 @@ pub fn values(data: &[u8]) {
         _ => Some(false),
     };
     for piece in text(rest).split('\n') {
-        let (v, _) = type_value(ty, piece.to_string(), form, &mut leading_zero);
+        let (v, _) = type_value(ty, piece.into(), form, &mut leading_zero);
         let mut back = String::new();
         render(ty, &v, form, leading_zero.unwrap_or(false), &mut back);
         assert_eq!(

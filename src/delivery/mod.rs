@@ -3,10 +3,13 @@
 //! it, decrypts it with a passphrase or an X25519 identity file, and hands its files, one by one
 //! and streaming, to whoever reads them, refusing what the format forbids before reading it: paths
 //! that are absolute, hold `..` or are links, members or streams larger than declared.
-//! Nothing decrypted is ever written to disk here.
+//! Nothing decrypted is ever written to disk here; decryption runs a few buffers ahead of the
+//! reader on a second thread ([`ahead`]).
 
+mod ahead;
 mod limits;
 
+use ahead::ReadAhead;
 pub use limits::{Counter, LimitedReader};
 
 use age::secrecy::SecretString;
@@ -315,12 +318,15 @@ impl Delivery {
             };
             let file = File::open(&disk).map_err(|e| DeliveryError::Io(rel.clone(), e))?;
             let flow = if self.form == Form::EncryptedFolder {
-                let mut reader = decrypt(file, secret, rel)?;
-                let mut guarded = DecryptGuard::new(&mut reader, rel);
-                visit(Member {
-                    path: rel.clone(),
-                    size,
-                    reader: &mut guarded,
+                let reader = decrypt(file, secret, rel)?;
+                let guarded = DecryptGuard::new(reader, rel);
+                std::thread::scope(|scope| {
+                    let mut ahead = ReadAhead::spawn(scope, guarded);
+                    visit(Member {
+                        path: rel.clone(),
+                        size,
+                        reader: &mut ahead,
+                    })
                 })?
             } else {
                 let mut reader = BufReader::new(file);
@@ -351,11 +357,27 @@ impl Delivery {
         // gzip is recognised by its magic bytes, not by the name.
         let head = io::BufRead::fill_buf(&mut guarded).map_err(|e| map_read_error(e, &label))?;
         let gzip = head.starts_with(&[0x1f, 0x8b]);
-        let plain: Box<dyn Read> = if gzip {
+        let plain: Box<dyn Read + Send> = if gzip {
             Box::new(flate2::bufread::MultiGzDecoder::new(guarded))
         } else {
             Box::new(guarded)
         };
+        std::thread::scope(|scope| {
+            let ahead = ReadAhead::spawn(scope, plain);
+            self.read_tar(ahead, &label, cancel, total_limit, visit)
+        })
+    }
+
+    /// Reads the members of the decrypted (and decompressed) tar stream.
+    fn read_tar(
+        &self,
+        plain: ReadAhead,
+        label: &str,
+        cancel: &AtomicBool,
+        total_limit: &Counter,
+        visit: &mut dyn FnMut(Member) -> Result<Flow, DeliveryError>,
+    ) -> Result<(), DeliveryError> {
+        let label = label.to_string();
         let counted = LimitedReader::new(
             plain,
             total_limit.clone(),

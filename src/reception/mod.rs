@@ -102,6 +102,11 @@ pub trait Loader {
     ) -> Result<(), LoadError>;
     fn file(&mut self, file: &FileInfo) -> Result<(), LoadError>;
     fn anomaly(&mut self, anomaly: &Anomaly) -> Result<(), LoadError>;
+    /// False when the loader ignores the values of [`Loader::row`]: text values are then left
+    /// out (NULL) where no check needs them.
+    fn keeps_values(&self) -> bool {
+        true
+    }
 }
 
 /// A loader that keeps nothing (`reprise verify`).
@@ -129,6 +134,9 @@ impl Loader for NoLoader {
     }
     fn anomaly(&mut self, _: &Anomaly) -> Result<(), LoadError> {
         Ok(())
+    }
+    fn keeps_values(&self) -> bool {
+        false
     }
 }
 
@@ -227,9 +235,44 @@ struct RefCheck {
     target_index: usize,
     target_set: usize,
     kind: AnomalyKind,
-    /// Values whose target table was not read yet: (record, hash, delivered bytes joined by
-    /// U+001F).
-    pending: Vec<(u64, u64, Box<[u8]>)>,
+    /// Values whose target table was not read yet.
+    pending: Pending,
+}
+
+/// References waiting for their target table: (record, hash) and the delivered bytes, kept end
+/// to end in one buffer (one allocation per reference would cost more than the check).
+#[derive(Default)]
+struct Pending {
+    /// (record, hash of the value, end of its bytes in `bytes`).
+    entries: Vec<(u64, u64, usize)>,
+    /// The values' parts joined by U+001F, one after the other.
+    bytes: Vec<u8>,
+}
+
+impl Pending {
+    fn push(&mut self, record: u64, hash: u64, parts: &[&[u8]]) {
+        for (i, p) in parts.iter().enumerate() {
+            if i > 0 {
+                self.bytes.push(0x1F);
+            }
+            self.bytes.extend_from_slice(p);
+        }
+        self.entries.push((record, hash, self.bytes.len()));
+    }
+
+    fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// (record, hash, delivered bytes) in the order they were pushed.
+    fn iter(&self) -> impl Iterator<Item = (u64, u64, &[u8])> {
+        let mut start = 0;
+        self.entries.iter().map(move |&(record, hash, end)| {
+            let bytes = &self.bytes[start..end];
+            start = end;
+            (record, hash, bytes)
+        })
+    }
 }
 
 struct IdCheck {
@@ -245,6 +288,9 @@ struct TableState {
     started: bool,
     done: bool,
     leading_zero: Vec<Option<bool>>,
+    /// Columns whose text values are built: all of them for a loader that keeps values, else
+    /// only those an identifier check reads.
+    keep: Vec<bool>,
     key_columns: Vec<usize>,
     targets: Vec<TargetSet>,
     refs: Vec<RefCheck>,
@@ -522,6 +568,7 @@ impl<'a, 'l> Reception<'a, 'l> {
         self.loader.begin_table(index, &info)?;
         self.tables.push(TableState {
             leading_zero: vec![None; info.columns.len()],
+            keep: vec![self.loader.keeps_values(); info.columns.len()],
             key_columns: t.key_columns(),
             info,
             index,
@@ -610,7 +657,7 @@ impl<'a, 'l> Reception<'a, 'l> {
                         target_index: tt,
                         target_set: set,
                         kind,
-                        pending: Vec::new(),
+                        pending: Pending::default(),
                     });
                 }
             }
@@ -637,6 +684,10 @@ impl<'a, 'l> Reception<'a, 'l> {
                         .key_column
                         .as_ref()
                         .and_then(|k| t.info.columns.iter().position(|c| &c.name == k));
+                    t.keep[c] = true;
+                    if let Some(k) = key_column {
+                        t.keep[k] = true;
+                    }
                     t.ids.push(IdCheck {
                         kind: check.kind,
                         column: c,
@@ -821,6 +872,16 @@ impl<'a, 'l> Reception<'a, 'l> {
             self.tables[ti].started = true;
             file.tables.push(self.tables[ti].index);
         }
+        // The value sets sized at once from CONTROLE.TXT (bounded: the figure is the
+        // delivery's word, and no record is shorter than a few bytes).
+        if let [ti] = tis[..]
+            && let Some(e) = self.controle.as_ref().and_then(|c| c.get(path))
+        {
+            let rows = e.rows.min(e.bytes / 8).min(1 << 23) as usize;
+            for set in &mut self.tables[ti].targets {
+                set.values.reserve(rows);
+            }
+        }
         let mut count = 0u64;
         let mut lf_only = 0u64;
         let mut values: Vec<Value> = Vec::new();
@@ -957,13 +1018,13 @@ impl<'a, 'l> Reception<'a, 'l> {
                 continue;
             }
             let bytes = rec.field(ci);
+            // Borrowed when the bytes are ASCII: a value is copied only when it is kept.
             let (text, had_errors) = encoding.decode_without_bom_handling(bytes);
-            let text = text.into_owned();
             if had_errors {
                 canonical = false;
                 anomalies.push(mk(
                     Some(&col.name),
-                    Some(text.clone()),
+                    Some(text.to_string()),
                     AnomalyKind::InvalidEncoding,
                     String::new(),
                 ));
@@ -983,7 +1044,7 @@ impl<'a, 'l> Reception<'a, 'l> {
             if text.bytes().any(|c| c < b' ' && c != b'\r' && c != b'\n') {
                 anomalies.push(mk(
                     Some(&col.name),
-                    Some(text.clone()),
+                    Some(text.to_string()),
                     AnomalyKind::ControlCharacter,
                     String::new(),
                 ));
@@ -995,10 +1056,15 @@ impl<'a, 'l> Reception<'a, 'l> {
             {
                 anomalies.push(mk(
                     Some(&col.name),
-                    Some(text.clone()),
+                    Some(text.to_string()),
                     AnomalyKind::OverlongValue,
                     format!("{} caractères pour {len} déclarés", text.chars().count()),
                 ));
+            }
+            if !t.keep[ci] && col.ty.is_text() {
+                // Text nobody keeps (`reprise verify`) and no check reads: not copied.
+                values.push(Value::Null);
+                continue;
             }
             let (v, untyped) =
                 value::type_value(col.ty, text, t.info.form, &mut t.leading_zero[ci]);
@@ -1113,12 +1179,14 @@ impl<'a, 'l> Reception<'a, 'l> {
             }
         }
         // Value sets other tables refer to, and duplicate keys.
+        let mut parts: Vec<&[u8]> = Vec::with_capacity(4);
         for set in t.targets.iter_mut() {
-            let parts: Vec<&[u8]> = set
-                .columns
-                .iter()
-                .map(|&c| if c < nfields { rec.field(c) } else { &[][..] })
-                .collect();
+            parts.clear();
+            parts.extend(
+                set.columns
+                    .iter()
+                    .map(|&c| if c < nfields { rec.field(c) } else { &[][..] }),
+            );
             if parts.iter().all(|p| trim_blanks(p).is_empty()) {
                 continue;
             }
@@ -1139,7 +1207,6 @@ impl<'a, 'l> Reception<'a, 'l> {
             .row(index, record, file_record, values, raw.as_deref())?;
         // References.
         let nrefs = self.tables[ti].refs.len();
-        let mut parts: Vec<&[u8]> = Vec::with_capacity(4);
         for r in 0..nrefs {
             let rc = &self.tables[ti].refs[r];
             let (tt, set) = (rc.target_index, rc.target_set);
@@ -1166,10 +1233,7 @@ impl<'a, 'l> Reception<'a, 'l> {
                     anomalies.push(a);
                 }
             } else {
-                let joined = parts.join(&0x1Fu8);
-                self.tables[ti].refs[r]
-                    .pending
-                    .push((record, h, joined.into_boxed_slice()));
+                self.tables[ti].refs[r].pending.push(record, h, &parts);
             }
         }
         for a in anomalies {
@@ -1241,7 +1305,7 @@ impl<'a, 'l> Reception<'a, 'l> {
                 let pending = std::mem::take(&mut self.tables[si].refs[r].pending);
                 let rc = &self.tables[si].refs[r];
                 let set = &self.tables[tt].targets[rc.target_set].values;
-                for (record, hash, bytes) in pending {
+                for (record, hash, bytes) in pending.iter() {
                     if !set.contains(&hash) {
                         let value = bytes
                             .split(|&b| b == 0x1F)

@@ -4,6 +4,7 @@
 //! integers or reals, CHAR and VARCHAR2 stay text with their blanks.
 
 use crate::format::descriptif::ColumnType;
+use std::borrow::Cow;
 use std::fmt::Write;
 
 /// A value ready for the store.
@@ -174,6 +175,16 @@ pub fn parse_number(s: &str, decimal: char, leading_zero: &mut Option<bool>) -> 
     if !int.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
+    if frac.is_none() {
+        // An integer renders back as its delivered text exactly when it has no leading zero
+        // (but "0") and is not "-0": decided without rendering it.
+        let canonical = int == "0" && !neg || !int.is_empty() && !int.starts_with('0');
+        if !canonical {
+            return None;
+        }
+        let i: i64 = if neg { s.parse() } else { int.parse() }.ok()?;
+        return Some(Value::Int(i));
+    }
     let v = match frac {
         None => {
             if int.is_empty() {
@@ -208,7 +219,7 @@ pub fn parse_number(s: &str, decimal: char, leading_zero: &mut Option<bool>) -> 
 /// column's form of numbers under 1 (see [`parse_number`]).
 pub fn type_value(
     ty: ColumnType,
-    text: String,
+    text: Cow<'_, str>,
     form: TextForm,
     leading_zero: &mut Option<bool>,
 ) -> (Value, Option<Untyped>) {
@@ -216,14 +227,17 @@ pub fn type_value(
         return (Value::Null, None);
     }
     match ty {
-        ColumnType::Char | ColumnType::Varchar2 => (Value::Text(text), None),
+        ColumnType::Char | ColumnType::Varchar2 => (Value::Text(text.into_owned()), None),
         ColumnType::Date => match parse_date(&text, form) {
             Some(v) => (Value::Int(v), None),
-            None => (Value::Text(text), Some(Untyped::ImpossibleDate)),
+            None => (
+                Value::Text(text.into_owned()),
+                Some(Untyped::ImpossibleDate),
+            ),
         },
         ColumnType::Number => match parse_number(&text, form.decimal, leading_zero) {
             Some(v) => (v, None),
-            None => (Value::Text(text), Some(Untyped::InvalidNumber)),
+            None => (Value::Text(text.into_owned()), Some(Untyped::InvalidNumber)),
         },
     }
 }
@@ -250,7 +264,7 @@ mod tests {
 
     fn roundtrip(ty: ColumnType, s: &str, form: TextForm) -> (Value, Option<Untyped>, String) {
         let mut lz = None;
-        let (v, u) = type_value(ty, s.to_string(), form, &mut lz);
+        let (v, u) = type_value(ty, s.into(), form, &mut lz);
         let mut back = String::new();
         render(ty, &v, form, lz.unwrap_or(false), &mut back);
         (v, u, back)
