@@ -224,7 +224,101 @@ fn trim_blanks(b: &[u8]) -> &[u8] {
 /// A set of values of some columns of a table that other tables refer to.
 struct TargetSet {
     columns: Vec<usize>,
-    values: HashSet64,
+    values: KeySet,
+}
+
+/// Width of the window of numbers a [`KeySet`] keeps as bits: 2^26 numbers, 8 MiB at most.
+const DENSE_SPAN: u64 = 1 << 26;
+/// How far below the first number met the window starts (files are mostly in key order).
+const DENSE_BELOW: u64 = 1 << 20;
+
+/// The values of a key. A key of one part made of digits (sequence numbers, dossier numbers:
+/// most keys) is a bit in a bitmap over a window of numbers, met in order and so read and
+/// written in order, where a hash set would touch memory at random for every row; any other
+/// value is kept by its 64-bit hash. A value always lands in the same place: the window (how
+/// its numbers are written and its first number) is fixed by the first value.
+#[derive(Default)]
+struct KeySet {
+    dense: Option<Dense>,
+    hashes: HashSet64,
+    /// Rows expected (CONTROLE.TXT), to size the hash set when it gets its first value.
+    expected: usize,
+}
+
+struct Dense {
+    /// The writing of the numbers in the window: their width when written with leading zeros
+    /// (`0597600001`), or `None` when written without (`1`, `25`, `1234`).
+    width: Option<usize>,
+    base: u64,
+    bits: Vec<u64>,
+}
+
+/// How `p`, made of digits, writes its number: with leading zeros to a width, or without.
+fn digits_width(p: &[u8]) -> Option<usize> {
+    (p.len() > 1 && p[0] == b'0').then_some(p.len())
+}
+
+/// The number written by `p`, when `p` is made of 1 to 18 digits.
+fn digits_value(p: &[u8]) -> Option<u64> {
+    if p.is_empty() || p.len() > 18 || !p.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(p.iter().fold(0u64, |n, &b| n * 10 + u64::from(b - b'0')))
+}
+
+impl Dense {
+    /// Position of `p` (trailing blanks removed) in the window, if it falls there.
+    fn slot(&self, p: &[u8]) -> Option<usize> {
+        let v = digits_value(p)?;
+        (digits_width(p) == self.width && v >= self.base && v - self.base < DENSE_SPAN)
+            .then(|| (v - self.base) as usize)
+    }
+}
+
+impl KeySet {
+    /// Adds a value; false when it was there already.
+    fn insert(&mut self, parts: &[&[u8]]) -> bool {
+        if let [p] = parts {
+            let p = trim_blanks(p);
+            if self.dense.is_none()
+                && let Some(v) = digits_value(p)
+            {
+                self.dense = Some(Dense {
+                    width: digits_width(p),
+                    base: v.saturating_sub(DENSE_BELOW) & !63,
+                    bits: Vec::new(),
+                });
+            }
+            if let Some(d) = &mut self.dense
+                && let Some(i) = d.slot(p)
+            {
+                let (word, bit) = (i / 64, 1u64 << (i % 64));
+                if d.bits.len() <= word {
+                    d.bits.resize(word + 1, 0);
+                }
+                let fresh = d.bits[word] & bit == 0;
+                d.bits[word] |= bit;
+                return fresh;
+            }
+        }
+        if self.expected > 0 {
+            self.hashes.reserve(std::mem::take(&mut self.expected));
+        }
+        self.hashes.insert(key_hash(parts))
+    }
+
+    fn contains(&self, parts: &[&[u8]]) -> bool {
+        if let ([p], Some(d)) = (parts, &self.dense) {
+            let p = trim_blanks(p);
+            if let Some(i) = d.slot(p) {
+                return d
+                    .bits
+                    .get(i / 64)
+                    .is_some_and(|w| w & (1u64 << (i % 64)) != 0);
+            }
+        }
+        self.hashes.contains(&key_hash(parts))
+    }
 }
 
 /// A reference from columns of a table to a target set of another.
@@ -239,38 +333,38 @@ struct RefCheck {
     pending: Pending,
 }
 
-/// References waiting for their target table: (record, hash) and the delivered bytes, kept end
-/// to end in one buffer (one allocation per reference would cost more than the check).
+/// References waiting for their target table: their records and delivered bytes, kept end to
+/// end in one buffer (one allocation per reference would cost more than the check).
 #[derive(Default)]
 struct Pending {
-    /// (record, hash of the value, end of its bytes in `bytes`).
-    entries: Vec<(u64, u64, usize)>,
+    /// (record, end of its bytes in `bytes`).
+    entries: Vec<(u64, usize)>,
     /// The values' parts joined by U+001F, one after the other.
     bytes: Vec<u8>,
 }
 
 impl Pending {
-    fn push(&mut self, record: u64, hash: u64, parts: &[&[u8]]) {
+    fn push(&mut self, record: u64, parts: &[&[u8]]) {
         for (i, p) in parts.iter().enumerate() {
             if i > 0 {
                 self.bytes.push(0x1F);
             }
             self.bytes.extend_from_slice(p);
         }
-        self.entries.push((record, hash, self.bytes.len()));
+        self.entries.push((record, self.bytes.len()));
     }
 
     fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
 
-    /// (record, hash, delivered bytes) in the order they were pushed.
-    fn iter(&self) -> impl Iterator<Item = (u64, u64, &[u8])> {
+    /// (record, delivered bytes) in the order they were pushed.
+    fn iter(&self) -> impl Iterator<Item = (u64, &[u8])> {
         let mut start = 0;
-        self.entries.iter().map(move |&(record, hash, end)| {
+        self.entries.iter().map(move |&(record, end)| {
             let bytes = &self.bytes[start..end];
             start = end;
-            (record, hash, bytes)
+            (record, bytes)
         })
     }
 }
@@ -641,7 +735,7 @@ impl<'a, 'l> Reception<'a, 'l> {
                         None => {
                             self.tables[tt].targets.push(TargetSet {
                                 columns: dst,
-                                values: HashSet64::default(),
+                                values: KeySet::default(),
                             });
                             self.tables[tt].targets.len() - 1
                         }
@@ -671,7 +765,7 @@ impl<'a, 'l> Reception<'a, 'l> {
             {
                 t.targets.push(TargetSet {
                     columns: t.key_columns.clone(),
-                    values: HashSet64::default(),
+                    values: KeySet::default(),
                 });
             }
         }
@@ -879,7 +973,7 @@ impl<'a, 'l> Reception<'a, 'l> {
         {
             let rows = e.rows.min(e.bytes / 8).min(1 << 23) as usize;
             for set in &mut self.tables[ti].targets {
-                set.values.reserve(rows);
+                set.values.expected = rows;
             }
         }
         let mut count = 0u64;
@@ -1190,7 +1284,7 @@ impl<'a, 'l> Reception<'a, 'l> {
             if parts.iter().all(|p| trim_blanks(p).is_empty()) {
                 continue;
             }
-            let fresh = set.values.insert(key_hash(&parts));
+            let fresh = set.values.insert(&parts);
             if !fresh && set.columns == t.key_columns {
                 let shown: Vec<String> = parts.iter().map(|p| decode_text(p, encoding)).collect();
                 anomalies.push(mk(
@@ -1219,9 +1313,8 @@ impl<'a, 'l> Reception<'a, 'l> {
             if parts.iter().any(|p| trim_blanks(p).is_empty()) {
                 continue;
             }
-            let h = key_hash(&parts);
             if self.tables[tt].done {
-                if !self.tables[tt].targets[set].values.contains(&h) {
+                if !self.tables[tt].targets[set].values.contains(&parts) {
                     let value = parts
                         .iter()
                         .map(|p| decode_text(p, encoding))
@@ -1233,7 +1326,7 @@ impl<'a, 'l> Reception<'a, 'l> {
                     anomalies.push(a);
                 }
             } else {
-                self.tables[ti].refs[r].pending.push(record, h, &parts);
+                self.tables[ti].refs[r].pending.push(record, &parts);
             }
         }
         for a in anomalies {
@@ -1305,8 +1398,11 @@ impl<'a, 'l> Reception<'a, 'l> {
                 let pending = std::mem::take(&mut self.tables[si].refs[r].pending);
                 let rc = &self.tables[si].refs[r];
                 let set = &self.tables[tt].targets[rc.target_set].values;
-                for (record, hash, bytes) in pending.iter() {
-                    if !set.contains(&hash) {
+                let mut parts: Vec<&[u8]> = Vec::with_capacity(4);
+                for (record, bytes) in pending.iter() {
+                    parts.clear();
+                    parts.extend(bytes.split(|&b| b == 0x1F));
+                    if !set.contains(&parts) {
                         let value = bytes
                             .split(|&b| b == 0x1F)
                             .map(|p| decode_text(p, self.encoding))
@@ -1713,4 +1809,65 @@ pub fn peek_lisezmoi(
             .unwrap_or(encoding_rs::WINDOWS_1252);
         Lisezmoi::parse(&decode_text(&bytes, enc))
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A key as the reception compares it: its parts, trailing blanks ignored.
+    fn model(parts: &[&[u8]]) -> Vec<Vec<u8>> {
+        parts.iter().map(|p| trim_blanks(p).to_vec()).collect()
+    }
+
+    #[test]
+    fn numbers_and_other_values_are_kept_apart() {
+        let mut set = KeySet::default();
+        assert!(set.insert(&[b"0597600001"]));
+        assert!(!set.insert(&[b"0597600001 "]));
+        // Same number, other writing: another value.
+        assert!(set.insert(&[b"597600001"]));
+        assert!(set.insert(&[b"00597600001"]));
+        assert!(set.insert(&[b"A12"]));
+        assert!(set.insert(&[b"1", b"2"]));
+        for v in [&b"0597600001"[..], b"597600001", b"00597600001", b"A12"] {
+            assert!(set.contains(&[v]));
+        }
+        assert!(set.contains(&[b"1", b"2"]));
+        assert!(!set.contains(&[b"0597600002"]));
+        assert!(!set.contains(&[b"12"]));
+        // Far outside the window: kept by hash.
+        assert!(set.insert(&[b"9999999999"]));
+        assert!(set.contains(&[b"9999999999"]));
+    }
+
+    proptest! {
+        /// The set answers as a set of the delivered values would, whatever their order.
+        #[test]
+        fn behaves_as_a_set_of_values(
+            keys in prop::collection::vec(
+                prop_oneof![
+                    (0u64..3000).prop_map(|n| format!("{n}")),
+                    (0u64..3000).prop_map(|n| format!("{n:06}")),
+                    (0u64..u64::MAX / 2).prop_map(|n| format!("{n}")),
+                    "[0-9 ]{0,4}",
+                    "[A-Z0-9]{1,3}",
+                ],
+                1..300,
+            ),
+            probes in prop::collection::vec((0u64..3000).prop_map(|n| format!("{n}")), 0..50),
+        ) {
+            let mut set = KeySet::default();
+            let mut seen = HashSet::new();
+            for k in &keys {
+                let parts = [k.as_bytes()];
+                prop_assert_eq!(set.insert(&parts), seen.insert(model(&parts)), "{:?}", k);
+            }
+            for k in keys.iter().chain(&probes) {
+                let parts = [k.as_bytes()];
+                prop_assert_eq!(set.contains(&parts), seen.contains(&model(&parts)), "{:?}", k);
+            }
+        }
+    }
 }
