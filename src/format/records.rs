@@ -158,9 +158,6 @@ impl<R: BufRead> RecordReader<R> {
             Some(l) => (l, Terminator::CrLf),
             None => (&buf[..nl], Terminator::Lf),
         };
-        if line.len() > self.max {
-            return Ok(false);
-        }
         let rec = &mut self.rec;
         rec.raw.extend_from_slice(line);
         rec.values.extend_from_slice(line);

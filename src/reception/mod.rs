@@ -273,6 +273,12 @@ impl Dense {
         (digits_width(p) == self.width && v >= self.base && v - self.base < DENSE_SPAN)
             .then(|| (v - self.base) as usize)
     }
+
+    fn has(&self, i: usize) -> bool {
+        self.bits
+            .get(i / 64)
+            .is_some_and(|w| w & (1u64 << (i % 64)) != 0)
+    }
 }
 
 impl KeySet {
@@ -292,12 +298,11 @@ impl KeySet {
             if let Some(d) = &mut self.dense
                 && let Some(i) = d.slot(p)
             {
-                let (word, bit) = (i / 64, 1u64 << (i % 64));
-                if d.bits.len() <= word {
-                    d.bits.resize(word + 1, 0);
+                let fresh = !d.has(i);
+                if d.bits.len() <= i / 64 {
+                    d.bits.resize(i / 64 + 1, 0);
                 }
-                let fresh = d.bits[word] & bit == 0;
-                d.bits[word] |= bit;
+                d.bits[i / 64] |= 1 << (i % 64);
                 return fresh;
             }
         }
@@ -311,10 +316,7 @@ impl KeySet {
         if let ([p], Some(d)) = (parts, &self.dense) {
             let p = trim_blanks(p);
             if let Some(i) = d.slot(p) {
-                return d
-                    .bits
-                    .get(i / 64)
-                    .is_some_and(|w| w & (1u64 << (i % 64)) != 0);
+                return d.has(i);
             }
         }
         self.hashes.contains(&key_hash(parts))
@@ -333,39 +335,42 @@ struct RefCheck {
     pending: Pending,
 }
 
-/// References waiting for their target table: their records and delivered bytes, kept end to
-/// end in one buffer (one allocation per reference would cost more than the check).
+/// References waiting for their target table: their records and delivered parts, kept end to
+/// end in one buffer (one allocation per reference would cost more than the check). Every
+/// reference of a check has as many parts as the check has columns.
 #[derive(Default)]
 struct Pending {
-    /// (record, end of its bytes in `bytes`).
-    entries: Vec<(u64, usize)>,
-    /// The values' parts joined by U+001F, one after the other.
+    records: Vec<u64>,
+    /// End of each part in `bytes`, the parts of one reference after one another.
+    ends: Vec<usize>,
     bytes: Vec<u8>,
 }
 
 impl Pending {
     fn push(&mut self, record: u64, parts: &[&[u8]]) {
-        for (i, p) in parts.iter().enumerate() {
-            if i > 0 {
-                self.bytes.push(0x1F);
-            }
+        for p in parts {
             self.bytes.extend_from_slice(p);
+            self.ends.push(self.bytes.len());
         }
-        self.entries.push((record, self.bytes.len()));
+        self.records.push(record);
     }
 
     fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.records.is_empty()
     }
 
-    /// (record, delivered bytes) in the order they were pushed.
-    fn iter(&self) -> impl Iterator<Item = (u64, &[u8])> {
+    /// Each reference in the order they were pushed: its record and its parts (in `parts`).
+    fn for_each<'p>(&'p self, parts: &mut Vec<&'p [u8]>, mut f: impl FnMut(u64, &[&'p [u8]])) {
+        let width = self.ends.len() / self.records.len().max(1);
         let mut start = 0;
-        self.entries.iter().map(move |&(record, end)| {
-            let bytes = &self.bytes[start..end];
-            start = end;
-            (record, bytes)
-        })
+        for (record, ends) in self.records.iter().zip(self.ends.chunks(width.max(1))) {
+            parts.clear();
+            for &end in ends {
+                parts.push(&self.bytes[start..end]);
+                start = end;
+            }
+            f(*record, parts);
+        }
     }
 }
 
@@ -1398,19 +1403,17 @@ impl<'a, 'l> Reception<'a, 'l> {
                 let pending = std::mem::take(&mut self.tables[si].refs[r].pending);
                 let rc = &self.tables[si].refs[r];
                 let set = &self.tables[tt].targets[rc.target_set].values;
-                let mut parts: Vec<&[u8]> = Vec::with_capacity(4);
-                for (record, bytes) in pending.iter() {
-                    parts.clear();
-                    parts.extend(bytes.split(|&b| b == 0x1F));
-                    if !set.contains(&parts) {
-                        let value = bytes
-                            .split(|&b| b == 0x1F)
+                let mut parts = Vec::with_capacity(4);
+                pending.for_each(&mut parts, |record, parts| {
+                    if !set.contains(parts) {
+                        let value = parts
+                            .iter()
                             .map(|p| decode_text(p, self.encoding))
                             .collect::<Vec<_>>()
                             .join(" + ");
                         found.push((si, rc.kind, rc.columns.clone(), record, value));
                     }
-                }
+                });
             }
         }
         for (si, kind, cols, record, value) in found {
@@ -1840,6 +1843,24 @@ mod tests {
         // Far outside the window: kept by hash.
         assert!(set.insert(&[b"9999999999"]));
         assert!(set.contains(&[b"9999999999"]));
+    }
+
+    #[test]
+    fn pending_references_keep_their_parts_whatever_bytes_they_hold() {
+        let mut p = Pending::default();
+        p.push(7, &[b"a\x1Fb", b""]);
+        p.push(9, &[b"", b"c;d"]);
+        let mut got = Vec::new();
+        p.for_each(&mut Vec::new(), |r, parts| {
+            got.push((r, parts.iter().map(|x| x.to_vec()).collect::<Vec<_>>()))
+        });
+        assert_eq!(
+            got,
+            vec![
+                (7, vec![b"a\x1Fb".to_vec(), vec![]]),
+                (9, vec![vec![], b"c;d".to_vec()])
+            ]
+        );
     }
 
     proptest! {

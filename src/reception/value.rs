@@ -175,7 +175,7 @@ pub fn parse_number(s: &str, decimal: char, leading_zero: &mut Option<bool>) -> 
     if !int.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    if frac.is_none() {
+    let Some(f) = frac else {
         // An integer renders back as its delivered text exactly when it has no leading zero
         // (but "0") and is not "-0": decided without rendering it.
         let canonical = int == "0" && !neg || !int.is_empty() && !int.starts_with('0');
@@ -184,26 +184,16 @@ pub fn parse_number(s: &str, decimal: char, leading_zero: &mut Option<bool>) -> 
         }
         let i: i64 = if neg { s.parse() } else { int.parse() }.ok()?;
         return Some(Value::Int(i));
-    }
-    let v = match frac {
-        None => {
-            if int.is_empty() {
-                return None;
-            }
-            let i: i64 = int.parse().ok()?;
-            Value::Int(if neg { -i } else { i })
-        }
-        Some(f) => {
-            if f.is_empty() || !f.bytes().all(|b| b.is_ascii_digit()) {
-                return None;
-            }
-            let x: f64 = format!("{}{int}.{f}", if neg { "-" } else { "" })
-                .parse()
-                .ok()?;
-            Value::Real(x)
-        }
     };
-    let below_one = frac.is_some() && int.trim_start_matches('0').is_empty();
+    if f.is_empty() || !f.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let v = Value::Real(
+        format!("{}{int}.{f}", if neg { "-" } else { "" })
+            .parse()
+            .ok()?,
+    );
+    let below_one = int.trim_start_matches('0').is_empty();
     let form = if below_one {
         let has_zero = !int.is_empty();
         *leading_zero.get_or_insert(has_zero)
