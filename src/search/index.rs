@@ -4,6 +4,7 @@
 //! applications, and the posting lists of the search keys built from them ([`super::postings`]).
 
 use super::normalize::compact;
+use super::postings::{Collector, Person, split_others};
 use crate::format::ids;
 use crate::profile::Profile;
 use crate::store::{StoreError, sql_ident};
@@ -63,12 +64,14 @@ struct Source<'p> {
     link: Option<(&'p str, &'p str)>,
 }
 
-/// Builds the person index of a delivery just loaded (`delivery_id`, `application`).
+/// Builds the person index of a delivery just loaded (`delivery_id`, `application`); each
+/// person goes to `postings` too.
 pub fn build(
     conn: &Connection,
     delivery_id: i64,
     application: &str,
     profile: &Profile,
+    postings: &mut Collector,
 ) -> Result<u64, StoreError> {
     let mut sources = Vec::new();
     if let Some(p) = &profile.person {
@@ -185,6 +188,7 @@ pub fn build(
                 _ => None,
             };
             let link = cell(link_i);
+            let others = others.join(" / ");
             insert_person.execute(params![
                 delivery_id,
                 application,
@@ -193,7 +197,7 @@ pub fn build(
                 dossier,
                 s.archived,
                 surname,
-                others.join(" / "),
+                others,
                 first,
                 birth,
                 birth_text,
@@ -205,6 +209,13 @@ pub fn build(
                 s.link.map(|l| l.1),
                 compact(&surname),
             ])?;
+            postings.push(Person {
+                id: conn.last_insert_rowid() as u64,
+                surname,
+                others: split_others(&others),
+                first_names: first,
+                birth,
+            });
             count += 1;
         }
     }
@@ -225,18 +236,40 @@ fn r_nir15(v: &Option<String>) -> Option<(String, Option<String>)> {
 }
 
 /// Indexes of the person index, the links between applications and the posting lists, computed
-/// over every active delivery of the store (call after `build`).
-pub fn finish(conn: &Connection) -> Result<(), StoreError> {
+/// over every active delivery of the store (call after `build`; `postings` has every person of
+/// the store).
+pub fn finish(conn: &Connection, postings: Collector) -> Result<(), StoreError> {
     conn.execute_batch(
         "CREATE INDEX IF NOT EXISTS _persons_dossier ON _persons(dossier);
          CREATE INDEX IF NOT EXISTS _persons_link ON _persons(link_dossier);
          CREATE INDEX IF NOT EXISTS _persons_nir ON _persons(nir);
-         CREATE INDEX IF NOT EXISTS _persons_name_birth ON _persons(surname_compact, birth);
          DELETE FROM _links;",
     )?;
     let active = "(SELECT id FROM _deliveries WHERE active = 1)";
     // A link is stored once, `a` on the side of the application that sorts first.
     conn.execute_batch("CREATE UNIQUE INDEX IF NOT EXISTS _links_ab ON _links(a, b);")?;
+    // Links join two applications: with one, there is nothing to look for.
+    let applications: i64 = conn.query_row(
+        &format!("SELECT count(DISTINCT application) FROM _deliveries WHERE id IN {active}"),
+        [],
+        |r| r.get(0),
+    )?;
+    if applications >= 2 {
+        // Only the weakest link reads names and birth dates together.
+        conn.execute_batch(
+            "CREATE INDEX IF NOT EXISTS _persons_name_birth ON _persons(surname_compact, birth);",
+        )?;
+        link(conn, active)?;
+    }
+    conn.execute_batch(
+        "CREATE INDEX IF NOT EXISTS _links_a ON _links(a); CREATE INDEX IF NOT EXISTS _links_b ON _links(b);",
+    )?;
+    postings.write(conn)?;
+    Ok(())
+}
+
+/// The links between persons of two applications, from the strongest evidence to the weakest.
+fn link(conn: &Connection, active: &str) -> Result<(), StoreError> {
     // The explicit link: the other application's dossier number kept in this one.
     conn.execute(
         &format!(
@@ -273,9 +306,5 @@ pub fn finish(conn: &Connection) -> Result<(), StoreError> {
         ),
         [],
     )?;
-    conn.execute_batch(
-        "CREATE INDEX IF NOT EXISTS _links_a ON _links(a); CREATE INDEX IF NOT EXISTS _links_b ON _links(b);",
-    )?;
-    super::postings::build(conn)?;
     Ok(())
 }

@@ -16,6 +16,8 @@ use super::phonetic::soundex2;
 use crate::store::StoreError;
 use rusqlite::{Connection, params};
 use std::collections::HashMap;
+use std::sync::mpsc::{SyncSender, sync_channel};
+use std::thread::JoinHandle;
 
 /// Table of the posting lists (created with the store's schema).
 pub const SCHEMA: &str =
@@ -157,47 +159,122 @@ pub fn person_keys(p: &PersonNames) -> Vec<String> {
     keys
 }
 
-/// Rebuilds the posting lists from every person of the store (`_persons`), ids in order.
-pub fn build(conn: &Connection) -> Result<u64, StoreError> {
-    conn.execute("DELETE FROM _postings", [])?;
-    let mut lists: HashMap<String, Builder> = HashMap::new();
-    let mut st = conn.prepare(
-        "SELECT id, surname, coalesce(other_surnames, ''), first_names, birth FROM _persons ORDER BY id",
-    )?;
-    let mut rows = st.query([])?;
-    let mut persons = 0u64;
-    while let Some(r) = rows.next()? {
-        let id: i64 = r.get(0)?;
-        let surname: String = r.get::<_, Option<String>>(1)?.unwrap_or_default();
-        let others: String = r.get(2)?;
-        let others: Vec<String> = others
-            .split(" / ")
-            .filter(|s| !s.trim().is_empty())
-            .map(str::to_string)
-            .collect();
-        let first: String = r.get::<_, Option<String>>(3)?.unwrap_or_default();
-        let birth: Option<i64> = r.get(4)?;
-        let names = PersonNames {
-            surname: &surname,
-            others: &others,
-            first_names: &first,
-            birth,
-        };
-        for k in person_keys(&names) {
-            lists.entry(k).or_default().push(id as u64);
+/// A person as the posting lists see it: its id in `_persons` and what it is indexed under.
+pub struct Person {
+    pub id: u64,
+    pub surname: String,
+    pub others: Vec<String>,
+    pub first_names: String,
+    pub birth: Option<i64>,
+}
+
+/// The usage or married names of a person, as `_persons.other_surnames` keeps them (joined by
+/// `" / "`).
+pub fn split_others(joined: &str) -> Vec<String> {
+    joined
+        .split(" / ")
+        .filter(|s| !s.trim().is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+type Lists = HashMap<String, Builder>;
+
+/// Persons sent to the thread that computes their keys, by batches.
+const PERSONS_BATCH: usize = 2048;
+
+/// Posting lists computed on a thread of their own while the import writes the persons and
+/// their indexes: persons are pushed in increasing id order, and [`Collector::write`] stores
+/// the lists once every person is in.
+pub struct Collector {
+    tx: Option<SyncSender<Vec<Person>>>,
+    batch: Vec<Person>,
+    handle: JoinHandle<Lists>,
+}
+
+impl Collector {
+    pub fn start() -> Collector {
+        let (tx, rx) = sync_channel::<Vec<Person>>(4);
+        let handle = std::thread::Builder::new()
+            .name("reprise-postings".into())
+            .spawn(move || {
+                let mut lists = Lists::new();
+                for batch in rx {
+                    for p in batch {
+                        let names = PersonNames {
+                            surname: &p.surname,
+                            others: &p.others,
+                            first_names: &p.first_names,
+                            birth: p.birth,
+                        };
+                        for k in person_keys(&names) {
+                            lists.entry(k).or_default().push(p.id);
+                        }
+                    }
+                }
+                lists
+            })
+            .expect("thread starts");
+        Collector {
+            tx: Some(tx),
+            batch: Vec::with_capacity(PERSONS_BATCH),
+            handle,
         }
-        persons += 1;
     }
-    drop(rows);
-    drop(st);
-    let mut keys: Vec<(String, Builder)> = lists.into_iter().collect();
-    keys.sort_by(|a, b| a.0.cmp(&b.0));
-    // In key order, the table grows at its end only.
-    let mut insert = conn.prepare("INSERT INTO _postings(key, n, ids) VALUES (?1, ?2, ?3)")?;
-    for (k, b) in keys {
-        insert.execute(params![k, b.n as i64, b.bytes])?;
+
+    /// Adds a person (ids in increasing order).
+    pub fn push(&mut self, p: Person) {
+        self.batch.push(p);
+        if self.batch.len() >= PERSONS_BATCH {
+            self.send();
+        }
     }
-    Ok(persons)
+
+    fn send(&mut self) {
+        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(PERSONS_BATCH));
+        if let Some(tx) = &self.tx {
+            // A thread that stopped says so when it is joined.
+            let _ = tx.send(batch);
+        }
+    }
+
+    /// Adds every person already in `_persons`, in id order.
+    pub fn push_stored(&mut self, conn: &Connection) -> Result<u64, StoreError> {
+        let mut st = conn.prepare(
+            "SELECT id, surname, coalesce(other_surnames, ''), first_names, birth FROM _persons ORDER BY id",
+        )?;
+        let mut rows = st.query([])?;
+        let mut persons = 0u64;
+        while let Some(r) = rows.next()? {
+            self.push(Person {
+                id: r.get::<_, i64>(0)? as u64,
+                surname: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                others: split_others(&r.get::<_, String>(2)?),
+                first_names: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+                birth: r.get(4)?,
+            });
+            persons += 1;
+        }
+        Ok(persons)
+    }
+
+    /// Replaces the posting lists of the store with those of the persons pushed.
+    pub fn write(mut self, conn: &Connection) -> Result<(), StoreError> {
+        self.send();
+        self.tx = None;
+        let lists = self.handle.join().map_err(|_| {
+            StoreError::Sqlite("le calcul des clés de recherche s'est arrêté brutalement".into())
+        })?;
+        conn.execute("DELETE FROM _postings", [])?;
+        let mut keys: Vec<(String, Builder)> = lists.into_iter().collect();
+        keys.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        // In key order, the table grows at its end only.
+        let mut insert = conn.prepare("INSERT INTO _postings(key, n, ids) VALUES (?1, ?2, ?3)")?;
+        for (k, b) in keys {
+            insert.execute(params![k, b.n as i64, b.bytes])?;
+        }
+        Ok(())
+    }
 }
 
 /// The posting lists of a store, in memory: keys in order, each with its count and its bytes.
@@ -294,6 +371,54 @@ mod tests {
         assert_eq!(out, ids);
         decode(&[0x80, 0x80], &mut out);
         assert!(out.is_empty());
+    }
+
+    #[test]
+    fn collector_indexes_stored_and_pushed_persons_in_id_order() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(super::super::index::SCHEMA).unwrap();
+        conn.execute_batch(SCHEMA).unwrap();
+        conn.execute_batch(
+            "INSERT INTO _postings VALUES ('Nstale', 1, x'01');
+             INSERT INTO _persons(id, surname, other_surnames, first_names, birth)
+             VALUES (3, 'MARTIN', 'DUPONT / ', 'LUCIE', 19900101),
+                    (7, 'DURAND', NULL, 'PAUL', NULL);",
+        )
+        .unwrap();
+        let mut c = Collector::start();
+        assert_eq!(c.push_stored(&conn).unwrap(), 2);
+        // More persons than one batch, so that several reach the thread.
+        for id in 8..8 + 2 * PERSONS_BATCH as u64 {
+            c.push(Person {
+                id,
+                surname: "MARTIN".into(),
+                others: Vec::new(),
+                first_names: String::new(),
+                birth: None,
+            });
+        }
+        c.write(&conn).unwrap();
+        let index = Index::load(&conn).unwrap();
+        assert_eq!(index.count("Nstale"), None, "the lists are replaced");
+        assert_eq!(index.count("NMARTIN"), Some(1 + 2 * PERSONS_BATCH as u64));
+        assert_eq!(index.count("NDUPONT"), Some(1));
+        assert_eq!(index.count("NDURAND"), Some(1));
+        assert_eq!(index.count("D19900101"), Some(1));
+        let blob: Vec<u8> = conn
+            .query_row("SELECT ids FROM _postings WHERE key = 'NMARTIN'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        let mut ids = Vec::new();
+        decode(&blob, &mut ids);
+        assert_eq!(ids[..3], [3, 8, 9]);
+        assert_eq!(*ids.last().unwrap(), 7 + 2 * PERSONS_BATCH as u64);
+    }
+
+    #[test]
+    fn split_others_drops_empty_names() {
+        assert_eq!(split_others("A / B /  / "), vec!["A", "B"]);
+        assert!(split_others("").is_empty());
     }
 
     #[test]

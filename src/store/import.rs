@@ -240,6 +240,9 @@ pub fn import<'a>(
         "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY;
          PRAGMA cache_size = -49152;",
     )?;
+    if let Ok(v) = std::env::var("XTHREADS") {
+        conn.execute_batch(&format!("PRAGMA threads = {v};"))?;
+    }
     conn.execute_batch(SCHEMA)?;
     conn.execute_batch(crate::search::index::SCHEMA)?;
     conn.execute_batch(crate::search::postings::SCHEMA)?;
@@ -324,10 +327,13 @@ pub fn import<'a>(
         ],
     )?;
     // The person index of the new delivery, then the links across applications.
+    // Search keys are computed on another thread while SQLite writes the persons and indexes.
+    let mut postings = crate::search::postings::Collector::start();
+    postings.push_stored(&conn)?;
     if let Some(p) = crate::profile::Profile::find(profiles, &application, &d.version) {
-        crate::search::index::build(&conn, delivery_id, &application, p)?;
+        crate::search::index::build(&conn, delivery_id, &application, p, &mut postings)?;
     }
-    crate::search::index::finish(&conn)?;
+    crate::search::index::finish(&conn, postings)?;
     // Deliveries that no profile describes: every text value indexed instead (generic mode).
     crate::search::generic::build(&conn, profiles)?;
     conn.execute_batch("COMMIT;")?;
