@@ -237,12 +237,70 @@ const DENSE_BELOW: u64 = 1 << 20;
 /// written in order, where a hash set would touch memory at random for every row; any other
 /// value is kept by its 64-bit hash. A value always lands in the same place: the window (how
 /// its numbers are written and its first number) is fixed by the first value.
+///
+/// Other values that come in increasing order (a composite key of a file in key order) are fresh
+/// by that order alone: their hashes are only listed, and go into the hash set when a value
+/// breaks the order or when the table ends and other tables refer to it ([`KeySet::seal`]).
 #[derive(Default)]
 struct KeySet {
     dense: Option<Dense>,
     hashes: HashSet64,
     /// Rows expected (CONTROLE.TXT), to size the hash set when it gets its first value.
     expected: usize,
+    /// Values met in increasing order so far, while they are; `None` once the order broke or
+    /// the set is sealed.
+    run: Option<Run>,
+    sealed: bool,
+}
+
+/// A run of values in increasing order: the last one (its parts end to end) and the hashes of
+/// all of them.
+#[derive(Default)]
+struct Run {
+    last: Vec<u8>,
+    ends: Vec<usize>,
+    hashes: Vec<u64>,
+}
+
+/// Order of two trimmed parts: numbers written without leading zeros first, by value; then any
+/// other writing, by bytes. A total order in which equal means the same bytes.
+fn part_order(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
+    let number = |p: &[u8]| {
+        !p.is_empty() && (p.len() == 1 || p[0] != b'0') && p.iter().all(u8::is_ascii_digit)
+    };
+    match (number(a), number(b)) {
+        (true, true) => a.len().cmp(&b.len()).then_with(|| a.cmp(b)),
+        (true, false) => std::cmp::Ordering::Less,
+        (false, true) => std::cmp::Ordering::Greater,
+        (false, false) => a.cmp(b),
+    }
+}
+
+impl Run {
+    /// Whether `parts` (trimmed) come strictly after the last value.
+    fn follows(&self, parts: &[&[u8]]) -> bool {
+        if self.hashes.is_empty() {
+            return true;
+        }
+        let mut start = 0;
+        for (p, &end) in parts.iter().zip(&self.ends) {
+            match part_order(trim_blanks(p), &self.last[start..end]) {
+                std::cmp::Ordering::Equal => start = end,
+                o => return o == std::cmp::Ordering::Greater,
+            }
+        }
+        false
+    }
+
+    fn push(&mut self, parts: &[&[u8]], hash: u64) {
+        self.last.clear();
+        self.ends.clear();
+        for p in parts {
+            self.last.extend_from_slice(trim_blanks(p));
+            self.ends.push(self.last.len());
+        }
+        self.hashes.push(hash);
+    }
 }
 
 struct Dense {
@@ -306,13 +364,54 @@ impl KeySet {
                 return fresh;
             }
         }
+        let hash = key_hash(parts);
+        if !self.sealed {
+            let expected = self.expected;
+            let run = self.run.get_or_insert_with(|| Run {
+                hashes: Vec::with_capacity(expected),
+                ..Run::default()
+            });
+            if run.follows(parts) {
+                run.push(parts, hash);
+                return true;
+            }
+            self.flush_run();
+        }
+        self.reserve();
+        self.hashes.insert(hash)
+    }
+
+    fn reserve(&mut self) {
         if self.expected > 0 {
             self.hashes.reserve(std::mem::take(&mut self.expected));
         }
-        self.hashes.insert(key_hash(parts))
     }
 
+    /// Puts the values of the run into the hash set, and stops the run.
+    fn flush_run(&mut self) {
+        self.sealed = true;
+        if let Some(run) = self.run.take() {
+            self.reserve();
+            self.hashes.extend(run.hashes);
+        }
+    }
+
+    /// The table is read: the set is ready for [`KeySet::contains`], or, when nothing refers to
+    /// it, dropped.
+    fn seal(&mut self, referenced: bool) {
+        if referenced {
+            self.flush_run();
+        } else {
+            self.sealed = true;
+            self.run = None;
+            self.dense = None;
+            self.hashes = HashSet64::default();
+        }
+    }
+
+    /// Whether the set holds a value (once sealed).
     fn contains(&self, parts: &[&[u8]]) -> bool {
+        debug_assert!(self.run.is_none(), "a set is sealed before it is read");
         if let ([p], Some(d)) = (parts, &self.dense) {
             let p = trim_blanks(p);
             if let Some(i) = d.slot(p) {
@@ -1385,6 +1484,14 @@ impl<'a, 'l> Reception<'a, 'l> {
     /// A table is read: tells the loader, and settles the references that waited for it.
     fn finish_table(&mut self, ti: usize) -> Result<(), LoadError> {
         self.tables[ti].done = true;
+        for si in 0..self.tables[ti].targets.len() {
+            let referenced = self.tables.iter().any(|t| {
+                t.refs
+                    .iter()
+                    .any(|r| r.target_index == ti && r.target_set == si)
+            });
+            self.tables[ti].targets[si].values.seal(referenced);
+        }
         let t = &self.tables[ti];
         let lz: Vec<bool> = t.leading_zero.iter().map(|x| x.unwrap_or(false)).collect();
         self.loader.end_table(t.index, t.rows, &lz)?;
@@ -1845,6 +1952,7 @@ mod tests {
         assert!(set.insert(&[b"00597600001"]));
         assert!(set.insert(&[b"A12"]));
         assert!(set.insert(&[b"1", b"2"]));
+        set.seal(true);
         for v in [&b"0597600001"[..], b"597600001", b"00597600001", b"A12"] {
             assert!(set.contains(&[v]));
         }
@@ -1854,6 +1962,26 @@ mod tests {
         // Far outside the window: kept by hash.
         assert!(set.insert(&[b"9999999999"]));
         assert!(set.contains(&[b"9999999999"]));
+    }
+
+    #[test]
+    fn keys_in_order_are_fresh_and_a_break_in_the_order_still_finds_duplicates() {
+        let mut set = KeySet::default();
+        for (a, b) in [("1", "1"), ("1", "2"), ("9", "1"), ("10", "1"), ("10", "A")] {
+            assert!(set.insert(&[a.as_bytes(), b.as_bytes()]), "{a} {b}");
+        }
+        assert!(set.run.is_some(), "still in order");
+        assert!(!set.insert(&[b"10", b"A "]), "same key, trailing blank");
+        assert!(set.run.is_none(), "the order broke");
+        assert!(!set.insert(&[b"9", b"1"]));
+        assert!(set.insert(&[b"09", b"1"]), "another writing, another value");
+        set.seal(true);
+        assert!(set.contains(&[b"1", b"2"]));
+        assert!(!set.contains(&[b"2", b"1"]));
+        assert_eq!(part_order(b"9", b"10"), std::cmp::Ordering::Less);
+        assert_eq!(part_order(b"10", b"09"), std::cmp::Ordering::Less);
+        assert_eq!(part_order(b"0", b"00"), std::cmp::Ordering::Less);
+        assert_eq!(part_order(b"B", b"A"), std::cmp::Ordering::Greater);
     }
 
     #[test]
@@ -1896,9 +2024,45 @@ mod tests {
                 let parts = [k.as_bytes()];
                 prop_assert_eq!(set.insert(&parts), seen.insert(model(&parts)), "{:?}", k);
             }
+            set.seal(true);
             for k in keys.iter().chain(&probes) {
                 let parts = [k.as_bytes()];
                 prop_assert_eq!(set.contains(&parts), seen.contains(&model(&parts)), "{:?}", k);
+            }
+        }
+
+        /// Composite keys, mostly in order (as files are) with some out of order: the same
+        /// answers as a set of the delivered values.
+        #[test]
+        fn composite_keys_behave_as_a_set_of_values(
+            mut keys in prop::collection::vec(
+                (
+                    prop_oneof![(0u64..40).prop_map(|n| format!("{n}")), "[0-9A ]{0,3}"],
+                    prop_oneof![(0u64..40).prop_map(|n| format!("{n:02}")), "[0-9B ]{0,2}"],
+                ),
+                1..200,
+            ),
+            sorted_prefix in 0usize..200,
+            probes in prop::collection::vec(((0u64..40), (0u64..40)), 0..30),
+        ) {
+            let n = sorted_prefix.min(keys.len());
+            keys[..n].sort_by(|a, b| {
+                part_order(trim_blanks(a.0.as_bytes()), trim_blanks(b.0.as_bytes())).then_with(|| {
+                    part_order(trim_blanks(a.1.as_bytes()), trim_blanks(b.1.as_bytes()))
+                })
+            });
+            let mut set = KeySet::default();
+            let mut seen = HashSet::new();
+            for (a, b) in &keys {
+                let parts = [a.as_bytes(), b.as_bytes()];
+                prop_assert_eq!(set.insert(&parts), seen.insert(model(&parts)), "{:?} {:?}", a, b);
+            }
+            set.seal(true);
+            let probes: Vec<(String, String)> =
+                probes.iter().map(|(a, b)| (format!("{a}"), format!("{b:02}"))).collect();
+            for (a, b) in keys.iter().chain(&probes) {
+                let parts = [a.as_bytes(), b.as_bytes()];
+                prop_assert_eq!(set.contains(&parts), seen.contains(&model(&parts)), "{:?} {:?}", a, b);
             }
         }
     }
