@@ -332,6 +332,24 @@ impl Dense {
             .then(|| (v - self.base) as usize)
     }
 
+    /// Moves the window's start down to take `p` in, if the numbers already met still fit.
+    fn extend_down(&mut self, p: &[u8]) {
+        let Some(v) = digits_value(p) else {
+            return;
+        };
+        if digits_width(p) != self.width || v >= self.base {
+            return;
+        }
+        for base in [v.saturating_sub(DENSE_BELOW) & !63, v & !63] {
+            let words = ((self.base - base) / 64) as usize;
+            if ((self.bits.len() + words) as u64) * 64 <= DENSE_SPAN {
+                self.bits.splice(0..0, std::iter::repeat_n(0, words));
+                self.base = base;
+                return;
+            }
+        }
+    }
+
     fn has(&self, i: usize) -> bool {
         self.bits
             .get(i / 64)
@@ -352,6 +370,16 @@ impl KeySet {
                     base: v.saturating_sub(DENSE_BELOW) & !63,
                     bits: Vec::new(),
                 });
+            }
+            // A number below the window moves it down (dossier numbers whose two-digit year
+            // went from 99 to 00), as long as no value went by hash yet: the window must never
+            // come to cover a value kept by hash.
+            let by_hash = !self.hashes.is_empty() || self.run.is_some();
+            if let Some(d) = &mut self.dense
+                && !by_hash
+                && d.slot(p).is_none()
+            {
+                d.extend_down(p);
             }
             if let Some(d) = &mut self.dense
                 && let Some(i) = d.slot(p)
@@ -1962,6 +1990,42 @@ mod tests {
         // Far outside the window: kept by hash.
         assert!(set.insert(&[b"9999999999"]));
         assert!(set.contains(&[b"9999999999"]));
+    }
+
+    #[test]
+    fn the_window_moves_down_for_a_lower_number_until_a_value_went_by_hash() {
+        let mut set = KeySet::default();
+        assert!(set.insert(&[b"0597600001"]));
+        assert!(
+            set.insert(&[b"0590000001"]),
+            "a dossier of 2000 after those of 1976"
+        );
+        assert!(
+            set.hashes.is_empty() && set.run.is_none(),
+            "both in the window"
+        );
+        assert!(!set.insert(&[b"0590000001"]));
+        assert!(!set.insert(&[b"0597600001"]));
+        // Too far below for the window: by hash, and the window stays where it is.
+        assert!(set.insert(&[b"0000000001"]));
+        let base = set.dense.as_ref().unwrap().base;
+        assert!(set.insert(&[b"0580000001"]));
+        assert_eq!(
+            set.dense.as_ref().unwrap().base,
+            base,
+            "a value went by hash"
+        );
+        assert!(!set.insert(&[b"0580000001"]));
+        set.seal(true);
+        for v in [
+            &b"0597600001"[..],
+            b"0590000001",
+            b"0000000001",
+            b"0580000001",
+        ] {
+            assert!(set.contains(&[v]), "{v:?}");
+        }
+        assert!(!set.contains(&[b"0590000002"]));
     }
 
     #[test]
