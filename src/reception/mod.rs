@@ -247,10 +247,18 @@ struct KeySet {
     hashes: HashSet64,
     /// Rows expected (CONTROLE.TXT), to size the hash set when it gets its first value.
     expected: usize,
-    /// Values met in increasing order so far, while they are; `None` once the order broke or
-    /// the set is sealed.
-    run: Option<Run>,
-    sealed: bool,
+    /// Where the values kept by hash stand with regard to their order.
+    order: Order,
+}
+
+/// The values a [`KeySet`] keeps by hash: none yet, in increasing order so far, or in the hash
+/// set (the order broke, or the set is sealed).
+#[derive(Default)]
+enum Order {
+    #[default]
+    NoneYet,
+    Increasing(Run),
+    Hashed,
 }
 
 /// A run of values in increasing order: the last one (its parts end to end) and the hashes of
@@ -374,7 +382,7 @@ impl KeySet {
             // A number below the window moves it down (dossier numbers whose two-digit year
             // went from 99 to 00), as long as no value went by hash yet: the window must never
             // come to cover a value kept by hash.
-            let by_hash = !self.hashes.is_empty() || self.run.is_some();
+            let by_hash = !self.hashes.is_empty() || matches!(self.order, Order::Increasing(_));
             if let Some(d) = &mut self.dense
                 && !by_hash
                 && d.slot(p).is_none()
@@ -393,12 +401,13 @@ impl KeySet {
             }
         }
         let hash = key_hash(parts);
-        if !self.sealed {
-            let expected = self.expected;
-            let run = self.run.get_or_insert_with(|| Run {
-                hashes: Vec::with_capacity(expected),
+        if let Order::NoneYet = self.order {
+            self.order = Order::Increasing(Run {
+                hashes: Vec::with_capacity(self.expected),
                 ..Run::default()
             });
+        }
+        if let Order::Increasing(run) = &mut self.order {
             if run.follows(parts) {
                 run.push(parts, hash);
                 return true;
@@ -417,8 +426,7 @@ impl KeySet {
 
     /// Puts the values of the run into the hash set, and stops the run.
     fn flush_run(&mut self) {
-        self.sealed = true;
-        if let Some(run) = self.run.take() {
+        if let Order::Increasing(run) = std::mem::replace(&mut self.order, Order::Hashed) {
             self.reserve();
             self.hashes.extend(run.hashes);
         }
@@ -430,8 +438,7 @@ impl KeySet {
         if referenced {
             self.flush_run();
         } else {
-            self.sealed = true;
-            self.run = None;
+            self.order = Order::Hashed;
             self.dense = None;
             self.hashes = HashSet64::default();
         }
@@ -439,7 +446,10 @@ impl KeySet {
 
     /// Whether the set holds a value (once sealed).
     fn contains(&self, parts: &[&[u8]]) -> bool {
-        debug_assert!(self.run.is_none(), "a set is sealed before it is read");
+        debug_assert!(
+            !matches!(self.order, Order::Increasing(_)),
+            "a set is sealed before it is read"
+        );
         if let ([p], Some(d)) = (parts, &self.dense) {
             let p = trim_blanks(p);
             if let Some(i) = d.slot(p) {
@@ -1253,9 +1263,10 @@ impl<'a, 'l> Reception<'a, 'l> {
             }
             let bytes = rec.field(ci);
             // Borrowed when the bytes are ASCII: a value is copied only when it is kept.
-            let (text, had_errors) = match ascii.then(|| std::str::from_utf8(bytes).ok()) {
-                Some(Some(text)) => (std::borrow::Cow::Borrowed(text), false),
-                _ => encoding.decode_without_bom_handling(bytes),
+            let (text, had_errors) = if ascii && let Ok(text) = std::str::from_utf8(bytes) {
+                (std::borrow::Cow::Borrowed(text), false)
+            } else {
+                encoding.decode_without_bom_handling(bytes)
             };
             if had_errors {
                 canonical = false;
@@ -2001,7 +2012,7 @@ mod tests {
             "a dossier of 2000 after those of 1976"
         );
         assert!(
-            set.hashes.is_empty() && set.run.is_none(),
+            set.hashes.is_empty() && matches!(set.order, Order::NoneYet),
             "both in the window"
         );
         assert!(!set.insert(&[b"0590000001"]));
@@ -2034,9 +2045,9 @@ mod tests {
         for (a, b) in [("1", "1"), ("1", "2"), ("9", "1"), ("10", "1"), ("10", "A")] {
             assert!(set.insert(&[a.as_bytes(), b.as_bytes()]), "{a} {b}");
         }
-        assert!(set.run.is_some(), "still in order");
+        assert!(matches!(set.order, Order::Increasing(_)), "still in order");
         assert!(!set.insert(&[b"10", b"A "]), "same key, trailing blank");
-        assert!(set.run.is_none(), "the order broke");
+        assert!(matches!(set.order, Order::Hashed), "the order broke");
         assert!(!set.insert(&[b"9", b"1"]));
         assert!(set.insert(&[b"09", b"1"]), "another writing, another value");
         set.seal(true);

@@ -212,6 +212,7 @@ pub fn build(
             postings.push(Person {
                 id: conn.last_insert_rowid() as u64,
                 surname,
+                // As the column keeps them: the keys are those a rebuild from `_persons` gives.
                 others: split_others(&others),
                 first_names: first,
                 birth,
