@@ -542,6 +542,129 @@ mod browse {
         );
     }
 
+    /// The store's column indexes answer as SQLite does on the data: every indexed column of
+    /// both applications (the first import's tables were copied into the second's store), equal
+    /// to a value met, to a missing one, between bounds, and in order both ways.
+    #[test]
+    fn column_indexes_answer_as_sqlite() {
+        use reprise::reception::value::Value;
+        use reprise::store::{sql_ident, value_from_sql};
+        let store = open();
+        let conn = store.connection();
+        fn select(conn: &rusqlite::Connection, sql: &str, p: impl rusqlite::Params) -> Vec<u32> {
+            let mut st = conn.prepare(sql).unwrap();
+            st.query_map(p, |r| r.get::<_, i64>(0))
+                .unwrap()
+                .map(|r| r.unwrap() as u32)
+                .collect()
+        }
+        let rowids = |sql: &str, p: &[&dyn rusqlite::ToSql]| select(conn, sql, p);
+        let mut checked = 0;
+        let mut blocks = 0;
+        for t in store.tables().unwrap() {
+            let tn = sql_ident(&t.sql_name);
+            for c in store.columns(t.id).unwrap() {
+                if !store.has_order(&t, &c.name).unwrap() {
+                    continue;
+                }
+                checked += 1;
+                let cn = sql_ident(&c.name);
+                let all = rowids(&format!("SELECT rowid FROM {tn} ORDER BY rowid"), &[]);
+                let asc = rowids(&format!("SELECT rowid FROM {tn} ORDER BY {cn}, rowid"), &[]);
+                if asc != all {
+                    blocks += 1;
+                }
+                let desc = rowids(
+                    &format!("SELECT rowid FROM {tn} ORDER BY {cn} DESC, rowid DESC"),
+                    &[],
+                );
+                let full = |d| store.records_in_order(&t, &c.name, d).unwrap().unwrap();
+                assert_eq!(full(false), asc, "{}.{}", t.name, c.name);
+                assert_eq!(full(true), desc, "{}.{}", t.name, c.name);
+                // Values met (every 97th row), and values next to them that may be missing.
+                let mut st = conn
+                    .prepare(&format!("SELECT {cn} FROM {tn} WHERE rowid % 97 = 1"))
+                    .unwrap();
+                let values: Vec<Value> = st
+                    .query_map([], |r| Ok(value_from_sql(r.get_ref(0)?)))
+                    .unwrap()
+                    .map(Result::unwrap)
+                    .collect();
+                for v in &values {
+                    let (expected, near) = match v {
+                        Value::Text(s) => (
+                            rowids(
+                                &format!(
+                                    "SELECT rowid FROM {tn} WHERE rtrim({cn}) = rtrim(?1) ORDER BY rowid"
+                                ),
+                                &[s as &dyn rusqlite::ToSql],
+                            ),
+                            Value::Text(format!("{}0", s.trim_end())),
+                        ),
+                        Value::Int(i) => (
+                            rowids(
+                                &format!("SELECT rowid FROM {tn} WHERE {cn} = ?1 ORDER BY rowid"),
+                                &[i as &dyn rusqlite::ToSql],
+                            ),
+                            Value::Int(i + 1),
+                        ),
+                        _ => continue,
+                    };
+                    assert_eq!(
+                        store.records_equal(&t, &c.name, v).unwrap(),
+                        expected,
+                        "{}.{} = {v:?}",
+                        t.name,
+                        c.name
+                    );
+                    let (lo, hi) = (v.clone(), near);
+                    let between = rowids(
+                        &format!(
+                            "SELECT rowid FROM {tn} WHERE {cn} >= ?1 AND {cn} <= ?2 ORDER BY rowid"
+                        ),
+                        &[&lo as &dyn rusqlite::ToSql, &hi],
+                    );
+                    assert_eq!(
+                        store
+                            .records_between(&t, &c.name, Some(&lo), Some(&hi))
+                            .unwrap()
+                            .unwrap(),
+                        between,
+                        "{}.{} in [{lo:?}, {hi:?}]",
+                        t.name,
+                        c.name
+                    );
+                    let up_to = rowids(
+                        &format!("SELECT rowid FROM {tn} WHERE {cn} <= ?1 ORDER BY rowid"),
+                        &[&hi as &dyn rusqlite::ToSql],
+                    );
+                    assert_eq!(
+                        store
+                            .records_between(&t, &c.name, None, Some(&hi))
+                            .unwrap()
+                            .unwrap(),
+                        up_to
+                    );
+                    let from = rowids(
+                        &format!("SELECT rowid FROM {tn} WHERE {cn} >= ?1 ORDER BY rowid"),
+                        &[&lo as &dyn rusqlite::ToSql],
+                    );
+                    assert_eq!(
+                        store
+                            .records_between(&t, &c.name, Some(&lo), None)
+                            .unwrap()
+                            .unwrap(),
+                        from
+                    );
+                }
+            }
+        }
+        assert!(
+            checked > 20 && blocks > 5,
+            "{checked} columns, {blocks} with blocks"
+        );
+    }
+
     #[test]
     fn a_view_in_order_gives_the_same_rows_as_its_pages() {
         use reprise::browse::{rows_by_record, view_order};

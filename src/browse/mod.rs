@@ -192,17 +192,177 @@ fn view_sql(
     })
 }
 
+/// A typed value as the store compares it.
+fn to_value(v: SqlValue) -> Value {
+    match v {
+        SqlValue::Null => Value::Null,
+        SqlValue::Int(i) => Value::Int(i),
+        SqlValue::Real(f) => Value::Real(f),
+        SqlValue::Text(t) => Value::Text(t),
+    }
+}
+
+/// The records a view's filters let through, in record order (None: no filter). A filter equal
+/// to a number or a date, or a range, on a column with an index is answered by the index; the
+/// other filters are then checked by SQLite on those records only, or on the whole table when no
+/// filter has an index.
+fn filtered(
+    store: &Store,
+    table: &StoredTable,
+    columns: &[StoredColumn],
+    form: TextForm,
+    filters: &[Filter],
+) -> Result<Option<Vec<u32>>, StoreError> {
+    if filters.is_empty() {
+        return Ok(None);
+    }
+    let mut candidates: Option<Vec<u32>> = None;
+    let mut all_indexed = true;
+    for f in filters {
+        let found = match f {
+            Filter::Equals(c, v) if store.has_order(table, c)? => {
+                match typed(column(columns, c)?, form, v) {
+                    SqlValue::Text(_) => None,
+                    other => Some(store.records_equal(table, c, &to_value(other))?),
+                }
+            }
+            Filter::Range(c, lo, hi) if store.has_order(table, c)? => {
+                let col = column(columns, c)?;
+                let bound = |b: &Option<String>| {
+                    b.as_deref()
+                        .filter(|s| !s.trim().is_empty())
+                        .map(|s| to_value(typed(col, form, s)))
+                };
+                store.records_between(table, c, bound(lo).as_ref(), bound(hi).as_ref())?
+            }
+            _ => None,
+        };
+        match found {
+            Some(found) => {
+                candidates = Some(match candidates {
+                    None => found,
+                    Some(c) => intersect(&c, &found),
+                })
+            }
+            None => all_indexed = false,
+        }
+    }
+    if all_indexed {
+        return Ok(candidates);
+    }
+    let v = view_sql(columns, form, filters, &None)?;
+    let t = sql_ident(&table.sql_name);
+    let wheres = v.wheres.join(" AND ");
+    let mut out = Vec::new();
+    let mut push = |rows: &mut rusqlite::Rows<'_>| -> Result<(), StoreError> {
+        while let Some(r) = rows.next()? {
+            out.push(record_number(r.get(0)?)?);
+        }
+        Ok(())
+    };
+    let mut params: Vec<&dyn rusqlite::ToSql> =
+        v.params.iter().map(|x| x as &dyn rusqlite::ToSql).collect();
+    match candidates {
+        None => {
+            let sql = format!("SELECT rowid FROM {t} WHERE {wheres} ORDER BY rowid");
+            let mut st = store.connection().prepare(&sql)?;
+            push(&mut st.query(params.as_slice())?)?;
+        }
+        Some(c) => {
+            let n = params.len();
+            for chunk in c.chunks(500) {
+                let marks: Vec<String> = (0..chunk.len())
+                    .map(|i| format!("?{}", n + 1 + i))
+                    .collect();
+                let sql = format!(
+                    "SELECT rowid FROM {t} WHERE rowid IN ({}) AND {wheres} ORDER BY rowid",
+                    marks.join(", ")
+                );
+                params.truncate(n);
+                params.extend(chunk.iter().map(|x| x as &dyn rusqlite::ToSql));
+                let mut st = store.connection().prepare_cached(&sql)?;
+                push(&mut st.query(params.as_slice())?)?;
+            }
+        }
+    }
+    Ok(Some(out))
+}
+
+fn record_number(id: i64) -> Result<u32, StoreError> {
+    u32::try_from(id)
+        .map_err(|_| StoreError::Sqlite(format!("numéro d'enregistrement {id} hors limites")))
+}
+
+/// The records in both lists (each in record order).
+fn intersect(a: &[u32], b: &[u32]) -> Vec<u32> {
+    let (mut i, mut j, mut out) = (0, 0, Vec::new());
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                out.push(a[i]);
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    out
+}
+
 /// The record numbers of a view (its sort and filters), in the view's order: the grid then
-/// reaches any position of a sorted or filtered view at once. The query can be interrupted
-/// (the store's interrupt handle). Record numbers past `u32::MAX` are not expected of a delivery.
+/// reaches any position of a sorted or filtered view at once. A sort follows the column's index;
+/// without one, SQLite sorts (in memory). The query can be interrupted (the store's interrupt
+/// handle). Record numbers past `u32::MAX` are not expected of a delivery.
 pub fn view_order(store: &Store, req: &PageRequest) -> Result<Vec<u32>, StoreError> {
     let table = store.table(&req.table)?;
     let columns = store.columns(table.id)?;
     let form = form_of(store, &table)?;
+    let matching = filtered(store, &table, &columns, form, &req.filters)?;
+    let t = sql_ident(&table.sql_name);
+    let Some((c, desc)) = &req.sort else {
+        return match matching {
+            Some(m) => Ok(m),
+            None => {
+                let mut st = store
+                    .connection()
+                    .prepare(&format!("SELECT rowid FROM {t} ORDER BY rowid"))?;
+                let mut rows = st.query([])?;
+                let mut out = Vec::new();
+                while let Some(r) = rows.next()? {
+                    out.push(record_number(r.get(0)?)?);
+                }
+                Ok(out)
+            }
+        };
+    };
+    column(&columns, c)?;
+    if let Some(order) = store.records_in_order(&table, c, *desc)? {
+        return Ok(match matching {
+            None => order,
+            Some(m) => {
+                let mut kept = vec![0u64; order.len() / 64 + 2];
+                let max = m.last().copied().unwrap_or(0) as usize;
+                if kept.len() * 64 <= max {
+                    kept.resize(max / 64 + 1, 0);
+                }
+                for &r in &m {
+                    kept[r as usize / 64] |= 1 << (r % 64);
+                }
+                order
+                    .into_iter()
+                    .filter(|&r| {
+                        kept.get(r as usize / 64)
+                            .is_some_and(|w| w & (1 << (r % 64)) != 0)
+                    })
+                    .collect()
+            }
+        });
+    }
+    // No index on the sort column: SQLite sorts the rows the filters let through.
     let v = view_sql(&columns, form, &req.filters, &req.sort)?;
     let sql = format!(
-        "SELECT rowid FROM {} {} ORDER BY {}",
-        sql_ident(&table.sql_name),
+        "SELECT rowid FROM {t} {} ORDER BY {}",
         if v.wheres.is_empty() {
             String::new()
         } else {
@@ -215,17 +375,14 @@ pub fn view_order(store: &Store, req: &PageRequest) -> Result<Vec<u32>, StoreErr
     let mut rows = st.query(p.as_slice())?;
     let mut out = Vec::new();
     while let Some(r) = rows.next()? {
-        let id: i64 = r.get(0)?;
-        out.push(u32::try_from(id).map_err(|_| {
-            StoreError::Sqlite(format!("numéro d'enregistrement {id} hors limites"))
-        })?);
+        out.push(record_number(r.get(0)?)?);
     }
     Ok(out)
 }
 
-/// Whether the view's order can be kept without sorting a large table in memory: the sort
-/// column leads an index (or there is no sort), or the table is small enough for an in-memory
-/// sort (sorts never spill to disk, where they would be in clear).
+/// Whether the view's order can be kept without sorting a large table in memory: no sort, the
+/// sort column has an index, or the table is small enough for an in-memory sort (sorts never
+/// spill to disk, where they would be in clear).
 pub fn order_is_cheap(store: &Store, req: &PageRequest) -> Result<bool, StoreError> {
     const MAX_SORTED_IN_MEMORY: i64 = 2_000_000;
     let table = store.table(&req.table)?;
@@ -235,30 +392,7 @@ pub fn order_is_cheap(store: &Store, req: &PageRequest) -> Result<bool, StoreErr
     if table.rows <= MAX_SORTED_IN_MEMORY {
         return Ok(true);
     }
-    let conn = store.connection();
-    let indexes: Vec<String> = conn
-        .prepare(&format!(
-            "SELECT name FROM pragma_index_list('{}')",
-            table.sql_name.replace('\'', "''")
-        ))?
-        .query_map([], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
-    for i in indexes {
-        let first: Option<String> = conn
-            .query_row(
-                &format!(
-                    "SELECT name FROM pragma_index_info('{}') WHERE seqno = 0",
-                    i.replace('\'', "''")
-                ),
-                [],
-                |r| r.get(0),
-            )
-            .ok();
-        if first.as_deref() == Some(column.as_str()) {
-            return Ok(true);
-        }
-    }
-    Ok(false)
+    store.has_order(&table, column)
 }
 
 /// The rows of `table` with these record numbers, in this order.
@@ -266,6 +400,23 @@ pub fn rows_by_record(store: &Store, table: &str, records: &[u32]) -> Result<Pag
     let table = store.table(table)?;
     let columns = store.columns(table.id)?;
     let form = form_of(store, &table)?;
+    let rows = rows_of(store, &table, &columns, form, records)?;
+    Ok(Page {
+        table,
+        columns,
+        rows,
+        next: None,
+    })
+}
+
+/// The rows of `table` with these record numbers, in this order, as delivered text.
+pub fn rows_of(
+    store: &Store,
+    table: &StoredTable,
+    columns: &[StoredColumn],
+    form: TextForm,
+    records: &[u32],
+) -> Result<Vec<(i64, Vec<String>)>, StoreError> {
     let cols: Vec<String> = columns.iter().map(|c| sql_ident(&c.name)).collect();
     let mut found: std::collections::HashMap<i64, Vec<String>> = Default::default();
     for chunk in records.chunks(200) {
@@ -289,20 +440,32 @@ pub fn rows_by_record(store: &Store, table: &str, records: &[u32]) -> Result<Pag
             found.insert(rowid, texts);
         }
     }
-    let rows = records
+    Ok(records
         .iter()
         .filter_map(|&r| found.remove(&i64::from(r)).map(|t| (i64::from(r), t)))
-        .collect();
-    Ok(Page {
-        table,
-        columns,
-        rows,
-        next: None,
-    })
+        .collect())
 }
 
-/// One page of a table.
+/// One page of a table. A sorted or filtered view whose order is cheap is read through
+/// [`view_order`]; delivery order and the other sorts page by keyset in SQL.
 pub fn page(store: &Store, req: &PageRequest) -> Result<Page, StoreError> {
+    if (req.sort.is_some() || !req.filters.is_empty()) && order_is_cheap(store, req)? {
+        let ids = view_order(store, req)?;
+        let from = match &req.start {
+            Start::Position(n) => usize::try_from(n - 1).unwrap_or(0).min(ids.len()),
+            Start::After { rowid, .. } => ids
+                .iter()
+                .position(|&r| i64::from(r) == *rowid)
+                .map_or(ids.len(), |i| i + 1),
+        };
+        let to = (from + req.limit).min(ids.len());
+        let mut p = rows_by_record(store, &req.table, &ids[from..to])?;
+        p.next = (to > from && to < ids.len()).then(|| Start::After {
+            sort_value: None,
+            rowid: i64::from(ids[to - 1]),
+        });
+        return Ok(p);
+    }
     let table = store.table(&req.table)?;
     let columns = store.columns(table.id)?;
     let form = form_of(store, &table)?;
@@ -402,20 +565,9 @@ pub fn follow(
     let tcols = store.columns(tt.id)?;
     let tc = column_ref(&tcols, target_col)?;
     let form = form_of(store, &tt)?;
-    let v = typed(tc, form, text.trim_end());
-    let found: Option<i64> = store
-        .connection()
-        .query_row(
-            &format!(
-                "SELECT rowid FROM {} WHERE {} LIMIT 1",
-                sql_ident(&tt.sql_name),
-                equal_sql(target_col, &v)
-            ),
-            rusqlite::params_from_iter(equal_params(&v)),
-            |r| r.get(0),
-        )
-        .ok();
-    Ok(found.map(|r| (tt, r)))
+    let v = to_value(typed(tc, form, text.trim_end()));
+    let found = store.records_equal(&tt, target_col, &v)?.first().copied();
+    Ok(found.map(|r| (tt, i64::from(r))))
 }
 
 fn column_ref<'a>(columns: &'a [StoredColumn], name: &str) -> Result<&'a StoredColumn, StoreError> {
@@ -480,40 +632,8 @@ fn page_count(
     value: &str,
 ) -> Result<i64, StoreError> {
     let form = form_of(store, t)?;
-    let v = typed(c, form, value);
-    let sql = format!(
-        "SELECT count(*) FROM {} WHERE {}",
-        sql_ident(&t.sql_name),
-        equal_sql(&c.name, &v)
-    );
-    Ok(store
-        .connection()
-        .query_row(&sql, rusqlite::params_from_iter(equal_params(&v)), |r| {
-            r.get(0)
-        })?)
-}
-
-/// `column = value` through the column's index: a text value matches itself followed by blanks
-/// (CHAR values compare without their trailing blanks).
-fn equal_sql(column: &str, v: &SqlValue) -> String {
-    let c = sql_ident(column);
-    match v {
-        SqlValue::Text(_) => format!("{c} >= ?1 AND {c} <= ?2 AND rtrim({c}) = ?1"),
-        _ => format!("{c} = ?1"),
-    }
-}
-
-fn equal_params(v: &SqlValue) -> Vec<SqlValue> {
-    match v {
-        SqlValue::Text(t) => {
-            let t = t.trim_end().to_string();
-            vec![
-                SqlValue::Text(t.clone()),
-                SqlValue::Text(format!("{t}{}", " ".repeat(64))),
-            ]
-        }
-        other => vec![other.clone()],
-    }
+    let v = to_value(typed(c, form, value));
+    Ok(store.records_equal(t, &c.name, &v)?.len() as i64)
 }
 
 /// Labels of the codes a table's columns refer to: for each column that references a code table

@@ -6,8 +6,8 @@
 
 use crate::format::descriptif::ColumnType;
 use crate::profile::Profile;
-use crate::reception::value::{TextForm, render};
-use crate::store::{Store, StoreError, StoredColumn, StoredTable, sql_ident, value_from_sql};
+use crate::reception::value::{TextForm, Value};
+use crate::store::{Store, StoreError, StoredColumn, StoredTable};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// What a referenced value turned out to be.
@@ -94,8 +94,8 @@ fn load_table(store: &Store, t: &StoredTable) -> Result<TableData, StoreError> {
 }
 
 /// Rows of a table whose column equals one of `values` (trailing blanks ignored, as Oracle
-/// compares CHAR values), with their delivered text. Each value is looked up through the
-/// column's index: a number as a number, a text as the range from itself to itself padded.
+/// compares CHAR values), with their delivered text, in record order. Each value is looked up
+/// through the column's index: a number as a number, a text as itself.
 fn rows_where(
     store: &Store,
     td: &TableData,
@@ -105,53 +105,26 @@ fn rows_where(
     let Some(ci) = td.columns.iter().position(|c| c.name == column) else {
         return Ok(Vec::new());
     };
-    let cols: Vec<String> = td.columns.iter().map(|c| sql_ident(&c.name)).collect();
-    let select = format!(
-        "SELECT rowid, {} FROM {}",
-        cols.join(", "),
-        sql_ident(&td.table.sql_name)
-    );
-    let col = sql_ident(column);
-    let by_number = format!("{select} WHERE {col} = ?1 ORDER BY rowid");
-    let by_text = format!("{select} WHERE {col} >= ?1 AND {col} <= ?2 ORDER BY rowid");
-    let mut out = Vec::new();
-    let mut seen = HashSet::new();
+    let mut records: Vec<u32> = Vec::new();
     for v in values {
         let v = v.trim_end();
         let number = (td.columns[ci].ty == ColumnType::Number)
             .then(|| v.parse::<i64>().ok())
             .flatten();
-        let mut st = store.connection().prepare_cached(if number.is_some() {
-            &by_number
-        } else {
-            &by_text
-        })?;
-        let padded = format!("{v}{}", " ".repeat(64));
-        let mut rows = match number {
-            Some(n) => st.query(rusqlite::params![n])?,
-            None => st.query(rusqlite::params![v, padded])?,
+        let value = match number {
+            Some(n) => Value::Int(n),
+            None => Value::Text(v.to_string()),
         };
-        while let Some(r) = rows.next()? {
-            let mut texts = Vec::with_capacity(td.columns.len());
-            for (i, c) in td.columns.iter().enumerate() {
-                let mut s = String::new();
-                render(
-                    c.ty,
-                    &value_from_sql(r.get_ref(1 + i)?),
-                    td.form,
-                    c.leading_zero,
-                    &mut s,
-                );
-                texts.push(s);
-            }
-            let rowid: i64 = r.get(0)?;
-            if texts[ci].trim_end() == v && seen.insert(rowid) {
-                out.push((rowid, texts));
-            }
-        }
+        records.extend(store.records_equal(&td.table, column, &value)?);
     }
-    out.sort_by_key(|r| r.0);
-    Ok(out)
+    records.sort_unstable();
+    records.dedup();
+    let rows = crate::browse::rows_of(store, &td.table, &td.columns, td.form, &records)?;
+    let wanted: HashSet<&str> = values.iter().map(|v| v.trim_end()).collect();
+    Ok(rows
+        .into_iter()
+        .filter(|(_, texts)| wanted.contains(texts[ci].trim_end()))
+        .collect())
 }
 
 /// Describes referenced rows: codes by their LIBELLE, other rows by the profile's display columns.

@@ -183,7 +183,8 @@ pub fn export_csv(
 
 /// Writes the rows of a browser view (its sort and filters) as CSV for a spreadsheet: UTF-8 with
 /// a byte order mark (French Excel then reads the accents right), `;`, a header of column names,
-/// values as delivered. Pages through the view by keyset; `cancel` stops between pages.
+/// values as delivered. A sorted or filtered view is read from its order, any other by keyset
+/// pages; `cancel` stops between pages.
 pub fn export_view_csv(
     store: &Store,
     view: &crate::browse::PageRequest,
@@ -191,39 +192,57 @@ pub fn export_view_csv(
     cancel: &std::sync::atomic::AtomicBool,
     progress: &mut dyn FnMut(u64),
 ) -> Result<u64, StoreError> {
-    use crate::browse::{PageRequest, Start, page};
+    use crate::browse::{PageRequest, Start, order_is_cheap, page, rows_by_record, view_order};
     let io = |e: std::io::Error| StoreError::Sqlite(e.to_string());
     out.write_all("\u{feff}".as_bytes()).map_err(io)?;
     let mut w = csv::WriterBuilder::new()
         .delimiter(b';')
         .terminator(csv::Terminator::CRLF)
         .from_writer(out);
-    let map = |e: csv::Error| StoreError::Sqlite(e.to_string());
-    let mut req = PageRequest {
-        start: Start::Position(1),
-        limit: 2000,
-        ..view.clone()
-    };
     let mut n = 0u64;
     let mut header = false;
-    loop {
-        if cancel.load(std::sync::atomic::Ordering::Relaxed) {
-            return Err(StoreError::Cancelled);
+    // Writes a page (the header before the first), counts its rows.
+    let mut write_page =
+        |w: &mut csv::Writer<&mut dyn Write>, p: &crate::browse::Page| -> Result<(), StoreError> {
+            let map = |e: csv::Error| StoreError::Sqlite(e.to_string());
+            if !header {
+                w.write_record(p.columns.iter().map(|c| c.name.as_str()))
+                    .map_err(map)?;
+                header = true;
+            }
+            for (_, values) in &p.rows {
+                w.write_record(values).map_err(map)?;
+                n += 1;
+            }
+            progress(n);
+            Ok(())
+        };
+    let cancelled = || cancel.load(std::sync::atomic::Ordering::Relaxed);
+    if (view.sort.is_some() || !view.filters.is_empty()) && order_is_cheap(store, view)? {
+        // A sorted or filtered view: its order once, then its rows by blocks.
+        let ids = view_order(store, view)?;
+        for block in ids.chunks(2000).chain(ids.is_empty().then_some(&[][..])) {
+            if cancelled() {
+                return Err(StoreError::Cancelled);
+            }
+            write_page(&mut w, &rows_by_record(store, &view.table, block)?)?;
         }
-        let p = page(store, &req)?;
-        if !header {
-            w.write_record(p.columns.iter().map(|c| c.name.as_str()))
-                .map_err(map)?;
-            header = true;
-        }
-        for (_, values) in &p.rows {
-            w.write_record(values).map_err(map)?;
-            n += 1;
-        }
-        progress(n);
-        match p.next {
-            Some(next) => req.start = next,
-            None => break,
+    } else {
+        let mut req = PageRequest {
+            start: Start::Position(1),
+            limit: 2000,
+            ..view.clone()
+        };
+        loop {
+            if cancelled() {
+                return Err(StoreError::Cancelled);
+            }
+            let p = page(store, &req)?;
+            write_page(&mut w, &p)?;
+            match p.next {
+                Some(next) => req.start = next,
+                None => break,
+            }
         }
     }
     w.flush().map_err(io)?;

@@ -240,10 +240,8 @@ pub fn import<'a>(
         "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY;
          PRAGMA cache_size = -49152;",
     )?;
-    if let Ok(v) = std::env::var("XTHREADS") {
-        conn.execute_batch(&format!("PRAGMA threads = {v};"))?;
-    }
     conn.execute_batch(SCHEMA)?;
+    conn.execute_batch(super::colindex::SCHEMA)?;
     conn.execute_batch(crate::search::index::SCHEMA)?;
     conn.execute_batch(crate::search::postings::SCHEMA)?;
     conn.execute_batch(crate::search::generic::SCHEMA)?;
@@ -388,6 +386,11 @@ fn copy_kept(conn: &Connection, application: &str, now: &str) -> Result<(), Stor
          WHERE delivery_id IN (SELECT id FROM _deliveries WHERE active = 1)",
         [],
     )?;
+    let has_column_indexes: bool = conn.query_row(
+        "SELECT count(*) FROM old.sqlite_master WHERE name = '_colindex'",
+        [],
+        |r| r.get::<_, i64>(0),
+    )? > 0;
     let tables: Vec<(i64, String)> = conn
         .prepare("SELECT id, sql_name FROM _tables")?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
@@ -409,7 +412,42 @@ fn copy_kept(conn: &Connection, application: &str, now: &str) -> Result<(), Stor
         conn.execute_batch(&format!(
             "CREATE TABLE main.{t}({list}); INSERT INTO main.{t}(rowid, {list}) SELECT rowid, {list} FROM old.{t};"
         ))?;
-        writer::create_indexes(conn, id, &sql_name)?;
+        copy_column_indexes(conn, id, &sql_name, has_column_indexes)?;
     }
     Ok(())
+}
+
+/// The column indexes of a kept table: copied, or built from its rows when the current store was
+/// made before them.
+fn copy_column_indexes(
+    conn: &Connection,
+    id: i64,
+    sql_name: &str,
+    has_column_indexes: bool,
+) -> Result<(), StoreError> {
+    if has_column_indexes {
+        conn.execute(
+            "INSERT INTO _colindex SELECT * FROM old._colindex WHERE table_id = ?1",
+            [id],
+        )?;
+        conn.execute(
+            "INSERT INTO _colblocks SELECT * FROM old._colblocks WHERE id >= ?1 AND id < ?2",
+            params![id << 40, (id + 1) << 40],
+        )?;
+        return Ok(());
+    }
+    let columns: Vec<(String, Option<i64>, Option<String>, String)> = conn
+        .prepare(
+            "SELECT name, key, ref_table, type FROM _columns WHERE table_id = ?1 ORDER BY position",
+        )?
+        .query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .collect::<Result<_, _>>()?;
+    let indexed = super::colindex::indexed_columns(
+        columns.iter().map(|c| (c.1, c.2.as_deref(), c.3 == "DATE")),
+    );
+    let wanted: Vec<(String, usize)> = indexed
+        .into_iter()
+        .map(|p| (columns[p].0.clone(), p))
+        .collect();
+    super::colindex::build_from_rows(conn, "old", id, sql_name, &wanted)
 }

@@ -4,6 +4,7 @@
 //! dictionary, row counts, anomalies, reception reports and the history of deliveries.
 //! Consultation opens it read-only; only an import writes, into a new file swapped in whole.
 
+mod colindex;
 mod import;
 mod writer;
 
@@ -19,7 +20,10 @@ use std::path::{Path, PathBuf};
 use thiserror::Error;
 
 /// Identifies a Reprise store (`_meta.format`).
-pub const STORE_FORMAT: &str = "reprise-store-2";
+pub const STORE_FORMAT: &str = "reprise-store-3";
+
+/// Stores of these earlier formats are still read (their indexes are SQLite's own).
+const READABLE_FORMATS: &[&str] = &["reprise-store-2"];
 
 /// Shortest store passphrase accepted at creation.
 pub const MIN_PASSPHRASE: usize = 10;
@@ -124,6 +128,8 @@ pub struct Store {
     pub path: PathBuf,
     /// A newer FINESS extract is attached ([`crate::referential`]).
     finess_update: bool,
+    /// The data tables have column indexes ([`colindex`]); stores made before them have SQLite's.
+    column_indexes: bool,
 }
 
 /// A stored value back as the reception typed it.
@@ -186,6 +192,11 @@ impl Store {
                 crate::referential::SCHEMA_NAME
             ));
         }
+        let column_indexes = conn.query_row(
+            "SELECT count(*) FROM sqlite_master WHERE name = '_colindex'",
+            [],
+            |r| r.get::<_, i64>(0),
+        )? > 0;
         conn.pragma_update(None, "query_only", "ON")?;
         // Sorts and temporary indexes stay in memory: no decrypted page reaches a temporary file.
         conn.pragma_update(None, "temp_store", "MEMORY")?;
@@ -219,6 +230,7 @@ impl Store {
             conn,
             path: path.to_path_buf(),
             finess_update,
+            column_indexes,
         })
     }
 
@@ -375,7 +387,7 @@ pub(crate) fn check_store(conn: &Connection, path: &Path) -> Result<(), StoreErr
         .optional()
         .map_err(|_| StoreError::NotAStore(path.to_path_buf()))?;
     match format {
-        Some(f) if f == STORE_FORMAT => Ok(()),
+        Some(f) if f == STORE_FORMAT || READABLE_FORMATS.contains(&f.as_str()) => Ok(()),
         Some(f) if f.starts_with("reprise-store-") => Err(StoreError::OlderFormat {
             path: path.to_path_buf(),
             found: f,

@@ -2,7 +2,9 @@
 //! reception's tables, rows, files and anomalies through a bounded channel, so that decrypting and
 //! parsing run on one core while SQLite (and SQLCipher) write on the other.
 
+use super::colindex::{self, Blocks, Built, ColumnBuilder, Runs};
 use super::{StoreError, sql_ident};
+use crate::format::descriptif::ColumnType;
 use crate::reception::anomaly::Anomaly;
 use crate::reception::value::Value;
 use crate::reception::{FileInfo, LoadError, Loader, TableInfo, tables_of_file};
@@ -62,6 +64,10 @@ pub(crate) struct Row {
 pub(crate) enum Msg {
     Begin(usize, Box<TableInfo>),
     Rows(Vec<Row>),
+    /// A sorted run of a column's index (table, column position), kept until the table ends.
+    Run(usize, usize, Blocks),
+    /// The column indexes of a table, built on the reception's side.
+    Indexes(usize, Vec<(usize, Built)>),
     End {
         index: usize,
         rows: u64,
@@ -79,6 +85,8 @@ pub(crate) struct StoreLoader {
     rows: Vec<Row>,
     anomalies: Vec<Anomaly>,
     failure: Arc<Mutex<Option<String>>>,
+    /// By table, the column indexes being built: (column position, builder).
+    indexes: HashMap<usize, Vec<(usize, ColumnBuilder)>>,
 }
 
 impl StoreLoader {
@@ -121,6 +129,21 @@ impl StoreLoader {
 impl Loader for StoreLoader {
     fn begin_table(&mut self, index: usize, table: &TableInfo) -> Result<(), LoadError> {
         self.flush()?;
+        let indexed = colindex::indexed_columns(table.columns.iter().map(|c| {
+            (
+                c.key.map(i64::from),
+                c.reference.as_ref().map(|r| r.table.as_str()),
+                c.ty == ColumnType::Date,
+            )
+        }));
+        let n = indexed.len();
+        self.indexes.insert(
+            index,
+            indexed
+                .into_iter()
+                .map(|p| (p, ColumnBuilder::new(n)))
+                .collect(),
+        );
         self.send(Msg::Begin(index, Box::new(table.clone())))
     }
 
@@ -132,6 +155,20 @@ impl Loader for StoreLoader {
         values: &mut Vec<Value>,
         raw: Option<&[u8]>,
     ) -> Result<(), LoadError> {
+        if let Some(builders) = self.indexes.get_mut(&index) {
+            let record = u32::try_from(record).map_err(|_| {
+                LoadError::Store("plus de 4 milliards de lignes dans une table".into())
+            })?;
+            let mut full = Vec::new();
+            for (p, b) in builders.iter_mut() {
+                if let Some(run) = b.push(values.get(*p).unwrap_or(&Value::Null), record) {
+                    full.push((*p, run));
+                }
+            }
+            for (p, run) in full {
+                self.send(Msg::Run(index, p, run))?;
+            }
+        }
         self.rows.push(Row {
             table: index,
             record,
@@ -153,6 +190,10 @@ impl Loader for StoreLoader {
         leading_zero: &[bool],
     ) -> Result<(), LoadError> {
         self.flush()?;
+        if let Some(builders) = self.indexes.remove(&index) {
+            let built = builders.into_iter().map(|(p, b)| (p, b.finish())).collect();
+            self.send(Msg::Indexes(index, built))?;
+        }
         self.send(Msg::End {
             index,
             rows,
@@ -173,13 +214,6 @@ impl Loader for StoreLoader {
         }
         Ok(())
     }
-}
-
-/// A table being written: its store id and SQL name.
-#[derive(Clone, Debug)]
-pub(crate) struct Written {
-    pub id: i64,
-    pub sql_name: String,
 }
 
 /// Starts the writer thread on `conn` (keyed, schema created, in a transaction).
@@ -215,6 +249,7 @@ pub(crate) fn spawn(
             rows: Vec::with_capacity(BATCH),
             anomalies: Vec::new(),
             failure,
+            indexes: HashMap::new(),
         },
         handle,
     )
@@ -222,7 +257,13 @@ pub(crate) fn spawn(
 
 /// A table being written.
 struct Open<'c> {
-    written: Written,
+    /// Its id in `_tables`.
+    id: i64,
+    /// Its quoted SQL name and its columns' names.
+    sql: String,
+    columns: Vec<String>,
+    /// Runs of its column indexes, kept until it ends.
+    runs: Runs,
     shared: bool,
     insert: rusqlite::Statement<'c>,
 }
@@ -305,7 +346,10 @@ fn write_all(
                 tables.insert(
                     index,
                     Open {
-                        written: Written { id, sql_name },
+                        id,
+                        sql: sql_ident(&sql_name),
+                        columns: info.columns.iter().map(|c| c.name.clone()).collect(),
+                        runs: Runs::default(),
                         shared,
                         insert,
                     },
@@ -329,7 +373,7 @@ fn write_all(
                     }
                     t.insert.execute(params.as_slice())?;
                     if let Some(raw) = &row.raw {
-                        raw_stmt.execute(params![t.written.id, rowid, raw])?;
+                        raw_stmt.execute(params![t.id, rowid, raw])?;
                     }
                 }
             }
@@ -339,10 +383,7 @@ fn write_all(
                 leading_zero,
             } => {
                 if let Some(t) = tables.get(&index) {
-                    let id = t.written.id;
-                    // Indexed now, while its pages are in the cache and the reception reads the
-                    // next tables on the other core.
-                    create_indexes(conn, id, &t.written.sql_name)?;
+                    let id = t.id;
                     conn.execute(
                         "UPDATE _tables SET row_count = ?1 WHERE id = ?2",
                         params![rows as i64, id],
@@ -354,6 +395,19 @@ fn write_all(
                                 params![id, p as i64],
                             )?;
                         }
+                    }
+                }
+            }
+            Msg::Run(index, position, blocks) => {
+                if let Some(t) = tables.get_mut(&index) {
+                    t.runs.keep(conn, position, &blocks)?;
+                }
+            }
+            Msg::Indexes(index, built) => {
+                if let Some(t) = tables.get_mut(&index) {
+                    for (position, b) in built {
+                        let column = t.columns.get(position).cloned().unwrap_or_default();
+                        t.runs.finish(conn, t.id, &t.sql, &column, position, b)?;
                     }
                 }
             }
@@ -388,78 +442,6 @@ fn write_all(
                 }
             }
         }
-    }
-    Ok(())
-}
-
-/// A column as the index policy sees it.
-struct IndexColumn {
-    position: i64,
-    name: String,
-    ty: String,
-    key: Option<i64>,
-    ref_table: Option<String>,
-}
-
-/// Creates the indexes of a data table: its key; its references to other data tables (a
-/// composite reference as one index); its dates. References to code tables (`R_*`) get none: a
-/// code has few distinct values, and such an index would cost as much as the table's key for
-/// little help (the browser pages through those rows by their position).
-pub(crate) fn create_indexes(
-    conn: &Connection,
-    table_id: i64,
-    sql_name: &str,
-) -> Result<(), StoreError> {
-    let mut st = conn.prepare(
-        "SELECT position, name, type, key, ref_table FROM _columns WHERE table_id = ?1 ORDER BY position",
-    )?;
-    let cols: Vec<IndexColumn> = st
-        .query_map([table_id], |r| {
-            Ok(IndexColumn {
-                position: r.get(0)?,
-                name: r.get(1)?,
-                ty: r.get(2)?,
-                key: r.get(3)?,
-                ref_table: r.get(4)?,
-            })
-        })?
-        .collect::<Result<_, _>>()?;
-    let t = sql_ident(sql_name);
-    let mut made: Vec<Vec<String>> = Vec::new();
-    let mut index = |columns: Vec<String>, suffix: String| -> Result<(), StoreError> {
-        // An index whose columns start another one's is useless.
-        if made.iter().any(|m| m.starts_with(&columns)) {
-            return Ok(());
-        }
-        let list: Vec<String> = columns.iter().map(|c| sql_ident(c)).collect();
-        conn.execute_batch(&format!(
-            "CREATE INDEX {} ON {t}({});",
-            sql_ident(&format!("{sql_name}__{suffix}")),
-            list.join(", ")
-        ))?;
-        made.push(columns);
-        Ok(())
-    };
-    let mut key: Vec<&IndexColumn> = cols.iter().filter(|c| c.key.is_some()).collect();
-    key.sort_by_key(|c| c.key);
-    if !key.is_empty() {
-        index(key.iter().map(|c| c.name.clone()).collect(), "key".into())?;
-    }
-    let mut targets: Vec<&String> = cols.iter().filter_map(|c| c.ref_table.as_ref()).collect();
-    targets.sort();
-    targets.dedup();
-    for target in targets.into_iter().filter(|t| !t.starts_with("R_")) {
-        let group: Vec<&IndexColumn> = cols
-            .iter()
-            .filter(|c| c.ref_table.as_ref() == Some(target))
-            .collect();
-        index(
-            group.iter().map(|c| c.name.clone()).collect(),
-            format!("{}", group[0].position),
-        )?;
-    }
-    for c in cols.iter().filter(|c| c.ty == "DATE") {
-        index(vec![c.name.clone()], format!("{}", c.position))?;
     }
     Ok(())
 }
