@@ -560,3 +560,137 @@ fn the_fixity_check_finds_a_changed_value_and_a_damaged_page() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("ALTÉRÉE") && text.contains("HMAC"), "{text}");
 }
+
+/// What the browser gets from every column that can be read in order: the whole table in that
+/// order both ways, and the records equal to the values of every 7th row.
+fn ordered_answers(store: &Store) -> Vec<(String, Vec<u32>)> {
+    use reprise::browse::{PageRequest, Start, view_order};
+    let mut out = Vec::new();
+    for t in store.tables().unwrap() {
+        for c in store.columns(t.id).unwrap() {
+            if !store.has_order(&t, &c.name).unwrap() {
+                continue;
+            }
+            for desc in [false, true] {
+                let req = PageRequest {
+                    table: t.name.clone(),
+                    sort: Some((c.name.clone(), desc)),
+                    filters: Vec::new(),
+                    start: Start::Position(1),
+                    limit: 50,
+                };
+                out.push((
+                    format!("{} {}.{} desc={desc}", t.application, t.name, c.name),
+                    view_order(store, &req).unwrap(),
+                ));
+            }
+            let mut st = store
+                .connection()
+                .prepare(&format!(
+                    "SELECT {} FROM {} WHERE rowid % 7 = 1 ORDER BY rowid",
+                    store::sql_ident(&c.name),
+                    store::sql_ident(&t.sql_name)
+                ))
+                .unwrap();
+            let values: Vec<reprise::reception::value::Value> = st
+                .query_map([], |r| Ok(store::value_from_sql(r.get_ref(0)?)))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            for v in values {
+                let found = store.records_equal(&t, &c.name, &v).unwrap();
+                out.push((
+                    format!("{} {}.{} = {v:?}", t.application, t.name, c.name),
+                    found,
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// A store made before the column indexes (format `reprise-store-2`: SQLite B-tree indexes on
+/// the data tables, no `_colindex`) is still read, with the same answers; an import into it
+/// keeps the other application, whose column indexes are then built from its rows.
+#[test]
+fn a_store_of_the_previous_format_is_read_then_upgraded_by_the_next_import() {
+    let env = Env::new();
+    assert_eq!(code(&env.import(ITAC, &[])), 0);
+    let expected = ordered_answers(&env.open());
+    assert!(expected.len() > 100, "{}", expected.len());
+    // Back to the previous format, as it was written: an SQLite index per indexed column.
+    {
+        let c = rusqlite::Connection::open(env.store()).unwrap();
+        c.pragma_update(None, "key", STORE_PASS).unwrap();
+        let indexed: Vec<(String, String)> = c
+            .prepare(
+                "SELECT t.sql_name, c.name FROM _colindex i JOIN _tables t ON t.id = i.table_id
+                 JOIN _columns c ON c.table_id = i.table_id AND c.position = i.position",
+            )
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert!(indexed.len() > 10, "{}", indexed.len());
+        for (i, (t, col)) in indexed.iter().enumerate() {
+            c.execute_batch(&format!(
+                "CREATE INDEX \"{t}__{i}\" ON {}({});",
+                store::sql_ident(t),
+                store::sql_ident(col)
+            ))
+            .unwrap();
+        }
+        c.execute_batch(
+            "DROP TABLE _colindex; DROP TABLE _colblocks; DROP TABLE _colruns;
+             UPDATE _meta SET value = 'reprise-store-2' WHERE key = 'format';",
+        )
+        .unwrap();
+    }
+    let old = env.open();
+    assert_eq!(
+        old.connection()
+            .query_row("SELECT value FROM _meta WHERE key = 'format'", [], |r| {
+                r.get::<_, String>(0)
+            })
+            .unwrap(),
+        "reprise-store-2"
+    );
+    let got = ordered_answers(&old);
+    assert_eq!(got.len(), expected.len());
+    for (g, e) in got.iter().zip(&expected) {
+        assert_eq!(g, e);
+    }
+    drop(old);
+    // The next import writes the current format; ITAC's tables come with column indexes.
+    let out = env.import(OPALES, &[]);
+    assert_eq!(code(&out), 0, "{}", show(&out));
+    let new = env.open();
+    let format: String = new
+        .connection()
+        .query_row("SELECT value FROM _meta WHERE key = 'format'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(format, store::STORE_FORMAT);
+    let itac_indexes: i64 = new
+        .connection()
+        .query_row(
+            "SELECT count(*) FROM _colindex i JOIN _tables t ON t.id = i.table_id
+             WHERE t.sql_name LIKE 'ITAC\\_\\_%' ESCAPE '\\'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(itac_indexes > 10, "{itac_indexes}");
+    let after: Vec<_> = ordered_answers(&new)
+        .into_iter()
+        .filter(|(k, _)| k.starts_with("ITAC "))
+        .collect();
+    assert_eq!(after.len(), expected.len());
+    for (a, e) in after.iter().zip(&expected) {
+        assert_eq!(a, e);
+    }
+    drop(new);
+    assert_exports_identical(&env, ITAC);
+}

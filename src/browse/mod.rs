@@ -315,6 +315,10 @@ fn intersect(a: &[u32], b: &[u32]) -> Vec<u32> {
 /// without one, SQLite sorts (in memory). The query can be interrupted (the store's interrupt
 /// handle). Record numbers past `u32::MAX` are not expected of a delivery.
 pub fn view_order(store: &Store, req: &PageRequest) -> Result<Vec<u32>, StoreError> {
+    store.in_one_read(|| view_order_in(store, req))
+}
+
+fn view_order_in(store: &Store, req: &PageRequest) -> Result<Vec<u32>, StoreError> {
     let table = store.table(&req.table)?;
     let columns = store.columns(table.id)?;
     let form = form_of(store, &table)?;
@@ -576,6 +580,14 @@ fn column_ref<'a>(columns: &'a [StoredColumn], name: &str) -> Result<&'a StoredC
 
 /// The tables and columns that refer to a row, with how many rows do.
 pub fn referenced_by(
+    store: &Store,
+    table: &str,
+    record: i64,
+) -> Result<Vec<(StoredTable, String, i64, String)>, StoreError> {
+    store.in_one_read(|| referenced_by_in(store, table, record))
+}
+
+fn referenced_by_in(
     store: &Store,
     table: &str,
     record: i64,

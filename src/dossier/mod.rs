@@ -219,6 +219,16 @@ pub fn assemble(
     number: &str,
     with_medical: bool,
 ) -> Result<Option<Dossier>, StoreError> {
+    store.in_one_read(|| assemble_in(store, profiles, application, number, with_medical))
+}
+
+fn assemble_in(
+    store: &Store,
+    profiles: &[Profile],
+    application: &str,
+    number: &str,
+    with_medical: bool,
+) -> Result<Option<Dossier>, StoreError> {
     let delivery = store
         .deliveries()?
         .into_iter()

@@ -834,20 +834,22 @@ impl Store {
         if !self.has_column_indexes() {
             return Ok(None);
         }
-        let position = self
-            .columns(t.id)?
-            .iter()
-            .position(|c| c.name == column)
-            .ok_or_else(|| StoreError::UnknownTable(format!("colonne {column}")))?;
-        let r: Option<(bool, i64)> = self
+        let found: Option<(i64, Option<bool>, Option<i64>)> = self
             .conn
             .prepare_cached(
-                "SELECT sorted, blocks FROM _colindex WHERE table_id = ?1 AND position = ?2",
+                "SELECT c.position, i.sorted, i.blocks FROM _columns c
+                 LEFT JOIN _colindex i ON i.table_id = c.table_id AND i.position = c.position
+                 WHERE c.table_id = ?1 AND c.name = ?2",
             )?
-            .query_row(params![t.id, position as i64], |r| {
-                Ok((r.get(0)?, r.get(1)?))
+            .query_row(params![t.id, column], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
             })
             .optional()?;
+        let Some((position, sorted, blocks)) = found else {
+            return Err(StoreError::UnknownTable(format!("colonne {column}")));
+        };
+        let position = usize::try_from(position).map_err(|_| damaged())?;
+        let r = sorted.zip(blocks);
         Ok(r.map(|(sorted, blocks)| Indexed {
             column,
             position,
@@ -1021,6 +1023,8 @@ impl Store {
         value: &Value,
     ) -> Result<Vec<u32>, StoreError> {
         let (lo, hi) = match value {
+            // Nothing equals NULL, as in SQL.
+            Value::Null => return Ok(Vec::new()),
             Value::Text(s) => {
                 let s = trimmed(s);
                 (

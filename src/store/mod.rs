@@ -234,6 +234,23 @@ impl Store {
         })
     }
 
+    /// Runs `f` in one read transaction: its queries see one state of the store, and the file's
+    /// shared lock is taken once instead of once per statement (a dossier makes hundreds of small
+    /// look-ups). Nested calls join the outer one.
+    pub fn in_one_read<T>(
+        &self,
+        f: impl FnOnce() -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.conn.execute_batch("SAVEPOINT reprise_read")?;
+        let r = f();
+        if self.conn.execute_batch("RELEASE reprise_read").is_err() && !self.conn.is_autocommit() {
+            // An interrupted statement can leave the transaction open: never keep it (a store
+            // replaced by an import must be seen by the next consultation).
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+        r
+    }
+
     /// Whether a newer FINESS extract was loaded beside the store.
     pub fn has_finess_update(&self) -> bool {
         self.finess_update
