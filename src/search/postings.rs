@@ -208,7 +208,11 @@ impl Collector {
                             birth: p.birth,
                         };
                         for k in person_keys(&names) {
-                            lists.entry(k).or_default().push(p.id);
+                            // Most keys are met already: looked up by reference first.
+                            match lists.get_mut(k.as_str()) {
+                                Some(b) => b.push(p.id),
+                                None => lists.entry(k).or_default().push(p.id),
+                            }
                         }
                     }
                 }

@@ -88,35 +88,6 @@ pub(crate) fn indexed_columns<'a>(
     out
 }
 
-/// A value as a dictionary key (reals by their bits).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-enum DictKey {
-    Null,
-    Int(i64),
-    Real(u64),
-    Text(Box<str>),
-}
-
-impl DictKey {
-    fn of(v: &Value) -> DictKey {
-        match v {
-            Value::Null => DictKey::Null,
-            Value::Int(i) => DictKey::Int(*i),
-            Value::Real(f) => DictKey::Real(f.to_bits()),
-            Value::Text(t) => DictKey::Text(t.as_str().into()),
-        }
-    }
-
-    fn value(&self) -> Value {
-        match self {
-            DictKey::Null => Value::Null,
-            DictKey::Int(i) => Value::Int(*i),
-            DictKey::Real(b) => Value::Real(f64::from_bits(*b)),
-            DictKey::Text(t) => Value::Text(t.to_string()),
-        }
-    }
-}
-
 /// Codes below this are integers standing for themselves; from it up, dictionary entries, the
 /// first of which is NULL.
 const DICT: u32 = 1 << 31;
@@ -150,7 +121,58 @@ impl WordHasher {
     }
 }
 
-type Dictionary = HashMap<DictKey, u32, std::hash::BuildHasherDefault<WordHasher>>;
+type WordMap<K> = HashMap<K, u32, std::hash::BuildHasherDefault<WordHasher>>;
+
+/// The codes of the values that are not their own code: NULL (the first), texts (looked up by
+/// their bytes, copied only when new), integers out of range and reals (by their bits).
+struct Dictionary {
+    texts: WordMap<Box<str>>,
+    numbers: WordMap<(bool, u64)>,
+    len: u32,
+}
+
+impl Dictionary {
+    fn new() -> Dictionary {
+        Dictionary {
+            texts: WordMap::default(),
+            numbers: WordMap::default(),
+            len: 1,
+        }
+    }
+
+    fn code(&mut self, v: &Value) -> u32 {
+        let next = DICT + self.len;
+        let code = match v {
+            Value::Null => return DICT,
+            Value::Text(t) => match self.texts.get(t.as_str()) {
+                Some(&c) => return c,
+                None => *self.texts.entry(t.as_str().into()).or_insert(next),
+            },
+            Value::Int(i) => *self.numbers.entry((false, *i as u64)).or_insert(next),
+            Value::Real(f) => *self.numbers.entry((true, f.to_bits())).or_insert(next),
+        };
+        if code == next {
+            self.len += 1;
+        }
+        code
+    }
+
+    /// The values by code (less [`DICT`]).
+    fn values(self) -> Vec<Value> {
+        let mut keys: Vec<Value> = vec![Value::Null; self.len as usize];
+        for (t, c) in self.texts {
+            keys[(c - DICT) as usize] = Value::Text(t.into_string());
+        }
+        for ((real, bits), c) in self.numbers {
+            keys[(c - DICT) as usize] = if real {
+                Value::Real(f64::from_bits(bits))
+            } else {
+                Value::Int(bits as i64)
+            };
+        }
+        keys
+    }
+}
 
 /// Pairs a table's builders may hold together before they hand sorted runs to the store: about
 /// 32 MB, whatever the size of the delivery.
@@ -202,12 +224,6 @@ pub(crate) enum Built {
     },
 }
 
-fn new_dictionary() -> Dictionary {
-    let mut dict = Dictionary::default();
-    dict.insert(DictKey::Null, DICT);
-    dict
-}
-
 impl ColumnBuilder {
     /// A builder for one of the `columns` indexed columns of a table.
     pub(crate) fn new(columns: usize) -> ColumnBuilder {
@@ -225,7 +241,7 @@ impl ColumnBuilder {
             last_record: 0,
             range: None,
             pairs: Vec::new(),
-            dict: new_dictionary(),
+            dict: Dictionary::new(),
             runs: 0,
             entries: 0,
         }
@@ -247,13 +263,17 @@ impl ColumnBuilder {
                 self.last_record = record;
                 match (&mut self.last, value) {
                     (Some(Value::Int(l)), Value::Int(v)) => *l = *v,
+                    (Some(Value::Text(l)), Value::Text(v)) => {
+                        l.clear();
+                        l.push_str(v);
+                    }
                     (last, v) => *last = Some(v.clone()),
                 }
                 if !self.dropped {
                     self.add(value, record);
                     if self.pairs.len() > KEPT_IN_ORDER {
                         self.pairs = Vec::new();
-                        self.dict = new_dictionary();
+                        self.dict = Dictionary::new();
                         self.dropped = true;
                     }
                 }
@@ -277,10 +297,7 @@ impl ColumnBuilder {
         let code = match value {
             Value::Int(i) if (0..i64::from(DICT)).contains(i) => *i as u32,
             Value::Null => DICT,
-            other => {
-                let next = DICT + self.dict.len() as u32;
-                *self.dict.entry(DictKey::of(other)).or_insert(next)
-            }
+            other => self.dict.code(other),
         };
         if self.pairs.capacity() == 0 {
             self.pairs.reserve_exact(self.run_pairs.min(1 << 16));
@@ -290,7 +307,7 @@ impl ColumnBuilder {
 
     /// The pairs so far, sorted and encoded; the builder starts a new run.
     fn seal(&mut self) -> Blocks {
-        let dict = std::mem::replace(&mut self.dict, new_dictionary());
+        let dict = std::mem::replace(&mut self.dict, Dictionary::new());
         encode(&mut self.pairs, dict)
     }
 
@@ -317,10 +334,7 @@ impl ColumnBuilder {
 
 /// Sorts `pairs` and encodes them into blocks (`pairs` is left empty, its memory kept).
 fn encode(pairs: &mut Vec<u64>, dict: Dictionary) -> Blocks {
-    let mut keys: Vec<Value> = vec![Value::Null; dict.len()];
-    for (k, id) in dict {
-        keys[(id - DICT) as usize] = k.value();
-    }
+    let keys = dict.values();
     let value_of = |code: u32| -> Value {
         if code < DICT {
             Value::Int(i64::from(code))
