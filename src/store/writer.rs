@@ -266,6 +266,8 @@ struct Open<'c> {
     runs: Runs,
     shared: bool,
     insert: rusqlite::Statement<'c>,
+    /// By column, whether NULL is bound in `insert` now.
+    nulls: Vec<bool>,
 }
 
 fn write_all(
@@ -352,6 +354,7 @@ fn write_all(
                         runs: Runs::default(),
                         shared,
                         insert,
+                        nulls: vec![true; info.columns.len()],
                     },
                 );
             }
@@ -361,17 +364,29 @@ fn write_all(
                         StoreError::Sqlite(format!("table {} inconnue", row.table))
                     })?;
                     let rowid = row.record as i64;
-                    let seq = row.seq as i64;
-                    let mut params: Vec<&dyn rusqlite::ToSql> =
-                        Vec::with_capacity(row.values.len() + 2);
-                    params.push(&rowid);
-                    for v in &row.values {
-                        params.push(v);
+                    // Bound one by one, a NULL only where the previous row had a value (a
+                    // binding stays from one row to the next): most rows leave many columns
+                    // empty.
+                    t.insert.raw_bind_parameter(1, rowid)?;
+                    if row.values.len() != t.nulls.len() {
+                        return Err(StoreError::Sqlite(format!(
+                            "{} valeurs pour {} colonnes",
+                            row.values.len(),
+                            t.nulls.len()
+                        )));
+                    }
+                    for (i, v) in row.values.iter().enumerate() {
+                        let null = matches!(v, Value::Null);
+                        if !(null && t.nulls[i]) {
+                            t.insert.raw_bind_parameter(i + 2, v)?;
+                            t.nulls[i] = null;
+                        }
                     }
                     if t.shared {
-                        params.push(&seq);
+                        t.insert
+                            .raw_bind_parameter(row.values.len() + 2, row.seq as i64)?;
                     }
-                    t.insert.execute(params.as_slice())?;
+                    t.insert.raw_execute()?;
                     if let Some(raw) = &row.raw {
                         raw_stmt.execute(params![t.id, rowid, raw])?;
                     }
