@@ -242,7 +242,8 @@ fn r_nir15(v: &Option<String>) -> Option<(String, Option<String>)> {
 pub fn finish(conn: &Connection, postings: Collector) -> Result<(), StoreError> {
     conn.execute_batch(
         "CREATE INDEX IF NOT EXISTS _persons_dossier ON _persons(dossier);
-         CREATE INDEX IF NOT EXISTS _persons_link ON _persons(link_dossier);
+         CREATE INDEX IF NOT EXISTS _persons_link ON _persons(link_dossier)
+           WHERE link_dossier IS NOT NULL;
          CREATE INDEX IF NOT EXISTS _persons_nir ON _persons(nir);
          DELETE FROM _links;",
     )?;
