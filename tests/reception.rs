@@ -16,6 +16,9 @@ use std::sync::atomic::AtomicBool;
 struct Collect {
     anomalies: Vec<Anomaly>,
     rows: u64,
+    /// As a store keeps values (the reception reads and checks on one thread), or not (as
+    /// `reprise verify`: the checks run on a second thread).
+    keeps: bool,
 }
 
 impl Loader for Collect {
@@ -42,6 +45,9 @@ impl Loader for Collect {
     fn anomaly(&mut self, a: &Anomaly) -> Result<(), LoadError> {
         self.anomalies.push(a.clone());
         Ok(())
+    }
+    fn keeps_values(&self) -> bool {
+        self.keeps
     }
 }
 
@@ -77,15 +83,41 @@ fn injected(defects: &Path) -> BTreeSet<Key> {
         .collect()
 }
 
+/// Receives a delivery the way an import does (one thread reads and checks) and the way
+/// `verify` does (checks on a second thread); both must find the same anomalies, in the same
+/// order, and read the same rows.
 fn receive(
     path: &Path,
+    secret: fn() -> Option<Secret>,
+) -> (reprise::reception::report::ReceptionReport, Collect) {
+    let (report, kept) = receive_as(path, secret(), true);
+    let (checked_report, checked) = receive_as(path, secret(), false);
+    assert_eq!(kept.rows, checked.rows);
+    assert_eq!(
+        format!("{:?}", kept.anomalies),
+        format!("{:?}", checked.anomalies)
+    );
+    assert_eq!(
+        serde_json::to_value(&report.files).unwrap(),
+        serde_json::to_value(&checked_report.files).unwrap()
+    );
+    assert_eq!(report.conforme(), checked_report.conforme());
+    (report, kept)
+}
+
+fn receive_as(
+    path: &Path,
     secret: Option<Secret>,
+    keeps: bool,
 ) -> (reprise::reception::report::ReceptionReport, Collect) {
     let delivery = Delivery::open(path).unwrap();
     let profiles = Profile::embedded();
     let cancel = AtomicBool::new(false);
     let mut progress = |_: &reception::Progress| {};
-    let mut collect = Collect::default();
+    let mut collect = Collect {
+        keeps,
+        ..Collect::default()
+    };
     let report = reception::receive(
         &delivery,
         ReceiveOptions {
@@ -142,10 +174,7 @@ fn demo_secret() -> Option<Secret> {
 #[test]
 fn committed_itac_sample_is_conforme_and_every_defect_is_found() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data");
-    let (report, c) = receive(
-        &dir.join("REPRISE_ITAC_059_20081015.tar.age"),
-        demo_secret(),
-    );
+    let (report, c) = receive(&dir.join("REPRISE_ITAC_059_20081015.tar.age"), demo_secret);
     assert!(report.conforme(), "{:#?}", report.reasons);
     assert_eq!(report.files.len(), 20);
     assert!(report.files.iter().all(|f| f.ok));
@@ -161,7 +190,7 @@ fn committed_opales_sample_is_conforme_and_every_defect_is_found() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data");
     let (report, c) = receive(
         &dir.join("REPRISE_OPALES_059_20081105.tar.age"),
-        demo_secret(),
+        demo_secret,
     );
     assert!(report.conforme(), "{:#?}", report.reasons);
     assert_only_data_defects(&c);
@@ -169,4 +198,53 @@ fn committed_opales_sample_is_conforme_and_every_defect_is_found() {
         &found(&c),
         &injected(&dir.join("REPRISE_OPALES_059_20081105.defects.json")),
     );
+}
+
+/// A check cancelled while it reads stops with the cancellation, whichever thread sees it.
+#[test]
+fn a_cancelled_check_stops_on_both_paths() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("sample-data")
+        .join("REPRISE_ITAC_059_20081015.tar.age");
+    for keeps in [true, false] {
+        let delivery = Delivery::open(&path).unwrap();
+        let profiles = Profile::embedded();
+        let cancel = AtomicBool::new(false);
+        let mut files = 0;
+        let mut progress = |p: &reception::Progress| {
+            files = files.max(p.files_done);
+            // Mid-file when a file is long enough to report within it.
+            if p.files_done >= 3 || p.records > 0 {
+                cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+        };
+        let mut collect = Collect {
+            keeps,
+            ..Collect::default()
+        };
+        let secret = demo_secret();
+        let r = reception::receive(
+            &delivery,
+            ReceiveOptions {
+                secret: secret.as_ref(),
+                received_on: chrono::NaiveDate::from_ymd_opt(2008, 10, 20).unwrap(),
+                profiles: &profiles,
+                cancel: &cancel,
+                progress: &mut progress,
+            },
+            &mut collect,
+        );
+        assert!(
+            matches!(
+                r,
+                Err(reception::ReceiveError::Load(LoadError::Cancelled)
+                    | reception::ReceiveError::Delivery(
+                        reprise::delivery::DeliveryError::Cancelled
+                    ))
+            ),
+            "keeps={keeps}: {:?}",
+            r.map(|r| r.conforme())
+        );
+        assert!(files >= 1);
+    }
 }

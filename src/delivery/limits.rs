@@ -2,16 +2,17 @@
 //! decompressed archive may not be larger than the sum of what it declares. Reading stops as soon
 //! as a limit is passed, so that a bomb never fills memory or disk.
 
-use std::cell::Cell;
 use std::io::{self, Read};
-use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use thiserror::Error;
 
 /// A shared byte budget: bytes read so far and the limit, which can be set once it is known.
+/// Read by the reception's progress on another thread than the one that reads the bytes.
 #[derive(Clone, Debug)]
 pub struct Counter {
-    read: Rc<Cell<u64>>,
-    limit: Rc<Cell<u64>>,
+    read: Arc<AtomicU64>,
+    limit: Arc<AtomicU64>,
 }
 
 impl Default for Counter {
@@ -23,17 +24,17 @@ impl Default for Counter {
 impl Counter {
     pub fn new(limit: u64) -> Self {
         Counter {
-            read: Rc::new(Cell::new(0)),
-            limit: Rc::new(Cell::new(limit)),
+            read: Arc::new(AtomicU64::new(0)),
+            limit: Arc::new(AtomicU64::new(limit)),
         }
     }
 
     pub fn set_limit(&self, limit: u64) {
-        self.limit.set(limit);
+        self.limit.store(limit, Ordering::Relaxed);
     }
 
     pub fn read(&self) -> u64 {
-        self.read.get()
+        self.read.load(Ordering::Relaxed)
     }
 }
 
@@ -65,9 +66,8 @@ impl<R> LimitedReader<R> {
 impl<R: Read> Read for LimitedReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        let total = self.counter.read.get() + n as u64;
-        self.counter.read.set(total);
-        let limit = self.counter.limit.get();
+        let total = self.counter.read.fetch_add(n as u64, Ordering::Relaxed) + n as u64;
+        let limit = self.counter.limit.load(Ordering::Relaxed);
         if total > limit {
             return Err(io::Error::other(LimitExceeded {
                 what: self.what.clone(),

@@ -68,6 +68,12 @@ impl Record {
         self.spans.iter().map(|&(a, b)| &self.values[a..b])
     }
 
+    /// Whether the record holds more memory than an ordinary line needs (a record kept for
+    /// reuse gives it back then).
+    pub fn is_large(&self) -> bool {
+        self.raw.capacity() + self.values.capacity() > 1 << 16
+    }
+
     /// A blank line (no byte at all).
     pub fn is_blank(&self) -> bool {
         self.raw.is_empty()
@@ -172,6 +178,16 @@ impl<R: BufRead> RecordReader<R> {
         rec.terminator = Some(terminator);
         self.inner.consume(nl + 1);
         self.line += 1;
+        Ok(true)
+    }
+
+    /// Reads the next record into `out` (whose memory the reader keeps for the record after);
+    /// false at the end of the stream.
+    pub fn next_record_into(&mut self, out: &mut Record) -> Result<bool, RecordError> {
+        if self.next_record()?.is_none() {
+            return Ok(false);
+        }
+        std::mem::swap(&mut self.rec, out);
         Ok(true)
     }
 

@@ -15,7 +15,7 @@ use crate::format::controle::Controle;
 use crate::format::descriptif::{Column, ColumnType, Descriptif, Table};
 use crate::format::extraction_log::ExtractionLog;
 use crate::format::lisezmoi::Lisezmoi;
-use crate::format::records::{RecordError, RecordReader, Terminator};
+use crate::format::records::{Record, RecordError, RecordReader, Terminator};
 use crate::format::{self, dialect, ids};
 use crate::profile::{IdentifierKind, Profile};
 use anomaly::{Anomaly, AnomalyKind, SummaryBuilder};
@@ -27,6 +27,7 @@ use std::collections::{HashMap, HashSet};
 use std::hash::Hasher;
 use std::io::{self, BufReader, Read};
 use std::sync::atomic::AtomicBool;
+use std::sync::mpsc::{channel, sync_channel};
 use thiserror::Error;
 use value::{TextForm, Untyped, Value};
 
@@ -175,7 +176,7 @@ pub struct ReceiveOptions<'a> {
     pub received_on: NaiveDate,
     pub profiles: &'a [Profile],
     pub cancel: &'a AtomicBool,
-    pub progress: &'a mut dyn FnMut(&Progress),
+    pub progress: &'a mut (dyn FnMut(&Progress) + Send),
 }
 
 /// A 64-bit hash of key values, trailing blanks ignored (FNV-1a, then a SplitMix64 finaliser to
@@ -559,7 +560,7 @@ struct ReadFile {
 struct Reception<'a, 'l> {
     delivery: &'a Delivery,
     opts: ReceiveOptions<'a>,
-    loader: &'l mut dyn Loader,
+    loader: &'l mut (dyn Loader + Send),
     total: Counter,
     metadata: HashMap<String, Vec<u8>>,
     lisezmoi: Option<Lisezmoi>,
@@ -610,6 +611,12 @@ fn file_of_table(table: &str) -> String {
         t => format!("DONNEES/{t}.TXT"),
     }
 }
+
+/// The reception moves to a second thread for the records of a file ([`Reception::read_records`]).
+const _: fn() = || {
+    fn send<T: Send>() {}
+    send::<Reception<'static, 'static>>();
+};
 
 impl<'a, 'l> Reception<'a, 'l> {
     fn anomaly(&mut self, a: Anomaly) -> Result<(), LoadError> {
@@ -1045,18 +1052,8 @@ impl<'a, 'l> Reception<'a, 'l> {
         file: &mut FileInfo,
     ) -> Result<u64, ReceiveError> {
         let finess = path == format::FINESS_FILE;
-        let map_err = |e: RecordError, path: &str| -> ReceiveError {
-            match e {
-                RecordError::TooLong { line, limit } => {
-                    ReceiveError::Delivery(DeliveryError::Hostile(format!(
-                        "{path}, ligne {line} : enregistrement de plus de {limit} octets, impossible dans une extraction Oracle"
-                    )))
-                }
-                RecordError::Io(io) => ReceiveError::Delivery(map_read_error(io, path)),
-            }
-        };
         // First line: the header, or the FINESS metadata line.
-        let first = match reader.next_record().map_err(|e| map_err(e, path))? {
+        let first = match reader.next_record().map_err(|e| record_error(e, path))? {
             Some(r) => r,
             None => {
                 if !finess {
@@ -1118,64 +1115,18 @@ impl<'a, 'l> Reception<'a, 'l> {
                 set.values.expected = rows;
             }
         }
-        let mut count = 0u64;
-        let mut lf_only = 0u64;
-        let mut values: Vec<Value> = Vec::new();
-        loop {
-            if count.is_multiple_of(4096) {
-                if self.opts.cancel.load(std::sync::atomic::Ordering::Relaxed) {
-                    return Err(ReceiveError::Load(LoadError::Cancelled));
-                }
-                self.progress.file = path.to_string();
-                self.progress.records = count;
-                self.progress.bytes = self.total.read();
-                self.progress.bytes_expected = self
-                    .controle
-                    .as_ref()
-                    .and_then(|c| c.get(path))
-                    .map(|e| e.bytes);
-                (self.opts.progress)(&self.progress);
+        let tally = if self.loader.keeps_values() {
+            // An import: the store's writer has the second core; the records are read and
+            // checked on this thread.
+            let mut tally = Tally::default();
+            while let Some(rec) = reader.next_record().map_err(|e| record_error(e, path))? {
+                tally.take(self, path, &tis, finess, rec)?;
             }
-            let rec = match reader.next_record().map_err(|e| map_err(e, path))? {
-                Some(r) => r,
-                None => break,
-            };
-            count += 1;
-            if rec.terminator == Some(Terminator::Lf) {
-                lf_only += 1;
-            }
-            let ti = if finess {
-                let tag = rec.field(0);
-                if tag == format::finess::STRUCTURE_TAG.as_bytes() {
-                    tis[0]
-                } else if tag == format::finess::GEO_TAG.as_bytes() {
-                    tis[1]
-                } else {
-                    // Not a FINESS record type: kept as delivered in the structure table.
-                    let raw = record_bytes(rec);
-                    let t = &mut self.tables[tis[0]];
-                    t.rows += 1;
-                    let (index, record) = (t.index, t.rows);
-                    let n = t.info.columns.len();
-                    let text = decode_text(&rec.raw, self.encoding);
-                    self.loader
-                        .row(index, record, count, &mut vec![Value::Null; n], Some(&raw))?;
-                    self.anomaly(Anomaly {
-                        file: path.to_string(),
-                        table: Some(format::finess::STRUCTURE_TABLE.into()),
-                        record,
-                        column: None,
-                        value: Some(text),
-                        kind: AnomalyKind::UnknownRecord,
-                        detail: "ni structureet ni geolocalisation : gardé tel que livré".into(),
-                    })?;
-                    continue;
-                }
-            } else {
-                tis[0]
-            };
-            self.process_record(path, ti, rec, finess, count, &mut values)?;
-        }
+            tally
+        } else {
+            self.check_in_two(path, &tis, finess, reader)?
+        };
+        let (count, lf_only) = (tally.records, tally.lf_only);
         if lf_only > 0 {
             self.anomaly(Anomaly {
                 file: path.to_string(),
@@ -1193,11 +1144,144 @@ impl<'a, 'l> Reception<'a, 'l> {
         Ok(count)
     }
 
+    /// Reads the records of `path` on this thread (what decryption hands over, hashed and cut
+    /// into records) while a second thread checks and types them, batch by batch: a check
+    /// without a store has both cores. Batches are bounded in records and bytes, and go back and
+    /// forth with their memory.
+    fn check_in_two<R: io::BufRead>(
+        &mut self,
+        path: &str,
+        tis: &[usize],
+        finess: bool,
+        reader: &mut RecordReader<R>,
+    ) -> Result<Tally, ReceiveError> {
+        const BATCH_RECORDS: usize = 512;
+        const BATCH_BYTES: usize = 256 << 10;
+        let (full_tx, full_rx) = sync_channel::<Vec<Record>>(2);
+        let (empty_tx, empty_rx) = channel::<Vec<Record>>();
+        let (read, checked) = std::thread::scope(|scope| {
+            let worker = std::thread::Builder::new()
+                .name("reprise-controle".into())
+                .spawn_scoped(scope, move || -> Result<Tally, ReceiveError> {
+                    let mut tally = Tally::default();
+                    for mut batch in full_rx {
+                        for rec in &batch {
+                            tally.take(self, path, tis, finess, rec)?;
+                        }
+                        for r in &mut batch {
+                            if r.is_large() {
+                                *r = Record::default();
+                            }
+                        }
+                        let _ = empty_tx.send(batch);
+                    }
+                    Ok(tally)
+                })
+                .expect("thread starts");
+            let read = (|| -> Result<(), ReceiveError> {
+                loop {
+                    let mut batch = empty_rx.try_recv().unwrap_or_default();
+                    let (mut n, mut bytes) = (0, 0);
+                    let mut end = false;
+                    while n < BATCH_RECORDS && bytes < BATCH_BYTES {
+                        if n == batch.len() {
+                            batch.push(Record::default());
+                        }
+                        if !reader
+                            .next_record_into(&mut batch[n])
+                            .map_err(|e| record_error(e, path))?
+                        {
+                            end = true;
+                            break;
+                        }
+                        bytes += batch[n].raw.len();
+                        n += 1;
+                    }
+                    batch.truncate(n);
+                    // A send fails when the checks stopped: their error says why.
+                    if (n > 0 && full_tx.send(batch).is_err()) || end {
+                        return Ok(());
+                    }
+                }
+            })();
+            drop(full_tx);
+            let checked = worker
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p));
+            (read, checked)
+        });
+        // The checks' error first (cancelled, a loader failure), then the reading's.
+        let tally = checked?;
+        read?;
+        Ok(tally)
+    }
+
+    /// Tells the progress callback where the reading of `path` stands; stops when cancelled.
+    fn report_progress(&mut self, path: &str, records: u64) -> Result<(), ReceiveError> {
+        if self.opts.cancel.load(std::sync::atomic::Ordering::Relaxed) {
+            return Err(ReceiveError::Load(LoadError::Cancelled));
+        }
+        self.progress.file = path.to_string();
+        self.progress.records = records;
+        self.progress.bytes = self.total.read();
+        self.progress.bytes_expected = self
+            .controle
+            .as_ref()
+            .and_then(|c| c.get(path))
+            .map(|e| e.bytes);
+        (self.opts.progress)(&self.progress);
+        Ok(())
+    }
+
+    /// One record of a file read for the tables `tis` (the FINESS file's two record types go to
+    /// their table by their tag), number `count` in the file.
+    fn take_record(
+        &mut self,
+        path: &str,
+        tis: &[usize],
+        finess: bool,
+        rec: &Record,
+        count: u64,
+        values: &mut Vec<Value>,
+    ) -> Result<(), ReceiveError> {
+        let ti = if finess {
+            let tag = rec.field(0);
+            if tag == format::finess::STRUCTURE_TAG.as_bytes() {
+                tis[0]
+            } else if tag == format::finess::GEO_TAG.as_bytes() {
+                tis[1]
+            } else {
+                // Not a FINESS record type: kept as delivered in the structure table.
+                let raw = record_bytes(rec);
+                let t = &mut self.tables[tis[0]];
+                t.rows += 1;
+                let (index, record) = (t.index, t.rows);
+                let n = t.info.columns.len();
+                let text = decode_text(&rec.raw, self.encoding);
+                self.loader
+                    .row(index, record, count, &mut vec![Value::Null; n], Some(&raw))?;
+                self.anomaly(Anomaly {
+                    file: path.to_string(),
+                    table: Some(format::finess::STRUCTURE_TABLE.into()),
+                    record,
+                    column: None,
+                    value: Some(text),
+                    kind: AnomalyKind::UnknownRecord,
+                    detail: "ni structureet ni geolocalisation : gardé tel que livré".into(),
+                })?;
+                return Ok(());
+            }
+        } else {
+            tis[0]
+        };
+        self.process_record(path, ti, rec, finess, count, values)
+    }
+
     fn process_record(
         &mut self,
         path: &str,
         ti: usize,
-        rec: &crate::format::records::Record,
+        rec: &Record,
         finess: bool,
         file_record: u64,
         values: &mut Vec<Value>,
@@ -1857,7 +1941,48 @@ fn text_of(values: &[Value], i: usize) -> Option<String> {
 }
 
 /// The record's bytes as delivered, with its line end.
-fn record_bytes(rec: &crate::format::records::Record) -> Vec<u8> {
+/// A record that cannot be read, as the reception reports it.
+fn record_error(e: RecordError, path: &str) -> ReceiveError {
+    match e {
+        RecordError::TooLong { line, limit } => {
+            ReceiveError::Delivery(DeliveryError::Hostile(format!(
+                "{path}, ligne {line} : enregistrement de plus de {limit} octets, impossible dans une extraction Oracle"
+            )))
+        }
+        RecordError::Io(io) => ReceiveError::Delivery(map_read_error(io, path)),
+    }
+}
+
+/// Records of a file counted as they are checked.
+#[derive(Default)]
+struct Tally {
+    records: u64,
+    lf_only: u64,
+    values: Vec<Value>,
+}
+
+impl Tally {
+    /// Checks the next record of `path` (progress every 4096 records).
+    fn take(
+        &mut self,
+        r: &mut Reception<'_, '_>,
+        path: &str,
+        tis: &[usize],
+        finess: bool,
+        rec: &Record,
+    ) -> Result<(), ReceiveError> {
+        if self.records.is_multiple_of(4096) {
+            r.report_progress(path, self.records)?;
+        }
+        self.records += 1;
+        if rec.terminator == Some(Terminator::Lf) {
+            self.lf_only += 1;
+        }
+        r.take_record(path, tis, finess, rec, self.records, &mut self.values)
+    }
+}
+
+fn record_bytes(rec: &Record) -> Vec<u8> {
     let mut raw = rec.raw.clone();
     match rec.terminator {
         Some(Terminator::CrLf) => raw.extend_from_slice(dialect::CRLF),
@@ -1876,7 +2001,7 @@ struct LoadFailure(String);
 pub fn receive<'a>(
     delivery: &'a Delivery,
     opts: ReceiveOptions<'a>,
-    loader: &mut dyn Loader,
+    loader: &mut (dyn Loader + Send),
 ) -> Result<ReceptionReport, ReceiveError> {
     let total = Counter::default();
     let mut r = Reception {

@@ -86,7 +86,7 @@ impl Job {
     fn spawn(
         title: String,
         wake: Arc<dyn Fn() + Send + Sync>,
-        work: impl FnOnce(&AtomicBool, &mut dyn FnMut(&Progress)) -> Outcome + Send + 'static,
+        work: impl FnOnce(&AtomicBool, &mut (dyn FnMut(&Progress) + Send)) -> Outcome + Send + 'static,
     ) -> Job {
         let progress = Arc::new(Mutex::new(Progress::default()));
         let cancel = Arc::new(AtomicBool::new(false));
@@ -171,7 +171,7 @@ fn is_cancel(e: &ImportError) -> bool {
 fn run_reception(
     p: ReceptionParams,
     cancel: &AtomicBool,
-    progress: &mut dyn FnMut(&Progress),
+    progress: &mut (dyn FnMut(&Progress) + Send),
 ) -> Outcome {
     let delivery = match Delivery::open(&p.delivery) {
         Ok(d) => d,
@@ -227,7 +227,7 @@ fn install_demo(
     store: &Path,
     profiles: &[Profile],
     cancel: &AtomicBool,
-    progress: &mut dyn FnMut(&Progress),
+    progress: &mut (dyn FnMut(&Progress) + Send),
 ) -> Result<(), ImportError> {
     let dir = store.parent().unwrap_or(Path::new("."));
     let write = |e: std::io::Error| StoreError::Write {
