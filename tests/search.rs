@@ -473,6 +473,40 @@ mod browse {
         }
     }
 
+    /// A range without bounds (`..` typed in a filter) lets every row through, on a column with
+    /// a column index (a date) as on one without (a code), alone or with another filter.
+    #[test]
+    fn a_range_without_bounds_keeps_every_row() {
+        use reprise::browse::view_order;
+        let store = open();
+        let all = view_order(&store, &req("ITAC_DEMANDE")).unwrap();
+        assert!(all.len() > 1000);
+        for column in ["DATE_DEMANDE", "CODE_TYPE_DEMANDE"] {
+            let view = PageRequest {
+                filters: vec![Filter::Range(column.into(), None, Some(" ".into()))],
+                ..req("ITAC_DEMANDE")
+            };
+            assert_eq!(view_order(&store, &view).unwrap(), all, "{column}");
+            let p = page(&store, &view).unwrap();
+            assert_eq!(p.rows.len(), 50, "{column}");
+        }
+        let both = PageRequest {
+            filters: vec![
+                Filter::Range("DATE_DEMANDE".into(), None, None),
+                Filter::Contains("CODE_TYPE_DEMANDE".into(), "0".into()),
+            ],
+            ..req("ITAC_DEMANDE")
+        };
+        let contains = PageRequest {
+            filters: vec![Filter::Contains("CODE_TYPE_DEMANDE".into(), "0".into())],
+            ..req("ITAC_DEMANDE")
+        };
+        assert_eq!(
+            view_order(&store, &both).unwrap(),
+            view_order(&store, &contains).unwrap()
+        );
+    }
+
     #[test]
     fn pages_at_any_depth_and_in_sort_order() {
         let store = open();

@@ -213,12 +213,19 @@ fn filtered(
     form: TextForm,
     filters: &[Filter],
 ) -> Result<Option<Vec<u32>>, StoreError> {
+    // A range without bounds (`..`) lets every row through, NULL included.
+    let blank = |b: &Option<String>| b.as_deref().is_none_or(|s| s.trim().is_empty());
+    let filters: Vec<Filter> = filters
+        .iter()
+        .filter(|f| !matches!(f, Filter::Range(_, lo, hi) if blank(lo) && blank(hi)))
+        .cloned()
+        .collect();
     if filters.is_empty() {
         return Ok(None);
     }
     let mut candidates: Option<Vec<u32>> = None;
     let mut all_indexed = true;
-    for f in filters {
+    for f in &filters {
         let found = match f {
             Filter::Equals(c, v) if store.has_order(table, c)? => {
                 match typed(column(columns, c)?, form, v) {
@@ -250,7 +257,10 @@ fn filtered(
     if all_indexed {
         return Ok(candidates);
     }
-    let v = view_sql(columns, form, filters, &None)?;
+    let v = view_sql(columns, form, &filters, &None)?;
+    if v.wheres.is_empty() {
+        return Ok(candidates);
+    }
     let t = sql_ident(&table.sql_name);
     let wheres = v.wheres.join(" AND ");
     let mut out = Vec::new();

@@ -129,6 +129,8 @@ struct Dictionary {
     texts: WordMap<Box<str>>,
     numbers: WordMap<(bool, u64)>,
     len: u32,
+    /// Bytes of the texts kept.
+    bytes: usize,
 }
 
 impl Dictionary {
@@ -137,6 +139,7 @@ impl Dictionary {
             texts: WordMap::default(),
             numbers: WordMap::default(),
             len: 1,
+            bytes: 0,
         }
     }
 
@@ -146,7 +149,10 @@ impl Dictionary {
             Value::Null => return DICT,
             Value::Text(t) => match self.texts.get(t.as_str()) {
                 Some(&c) => return c,
-                None => *self.texts.entry(t.as_str().into()).or_insert(next),
+                None => {
+                    self.bytes += t.len();
+                    *self.texts.entry(t.as_str().into()).or_insert(next)
+                }
             },
             Value::Int(i) => *self.numbers.entry((false, *i as u64)).or_insert(next),
             Value::Real(f) => *self.numbers.entry((true, f.to_bits())).or_insert(next),
@@ -175,7 +181,7 @@ impl Dictionary {
 }
 
 /// Pairs a table's builders may hold together before they hand sorted runs to the store: about
-/// 32 MB, whatever the size of the delivery.
+/// 32 MB, and as many bytes of distinct texts, whatever the size of the delivery.
 pub(crate) const TABLE_PAIRS: usize = 4 << 20;
 
 /// While a column's values come in order, the pairs of its first records are kept (a date column
@@ -286,7 +292,8 @@ impl ColumnBuilder {
             }
         }
         self.add(value, record);
-        if self.pairs.len() >= self.run_pairs {
+        // The texts of the dictionary count too: as many bytes as the pairs may take.
+        if self.pairs.len() >= self.run_pairs || self.dict.bytes >= self.run_pairs * 8 {
             self.runs += 1;
             return Some(self.seal());
         }
@@ -450,9 +457,13 @@ impl Runs {
         built: Built,
     ) -> Result<(), StoreError> {
         let runs = self.runs.remove(&position).unwrap_or_default();
-        let (sorted, entries, blocks) = match built {
-            Built::Sorted { entries } => (true, entries, Vec::new()),
-            Built::Blocks { entries, blocks } => (false, entries, blocks),
+        let mut blocks = BlockSink::new(conn, table_id, position)?;
+        let (sorted, entries) = match built {
+            Built::Sorted { entries } => (true, entries),
+            Built::Blocks { entries, blocks: b } => {
+                blocks.write(b)?;
+                (false, entries)
+            }
             Built::Merge {
                 entries,
                 range,
@@ -466,15 +477,51 @@ impl Runs {
                     sources.push(Source::kept(ids.clone()));
                 }
                 sources.push(Source::in_memory(last));
-                let blocks = merge(conn, &mut sources)?;
+                merge(conn, &mut sources, &mut blocks)?;
                 let mut del = conn.prepare_cached("DELETE FROM _colruns WHERE id = ?1")?;
                 for id in runs.iter().flatten() {
                     del.execute([id])?;
                 }
-                (false, entries, blocks)
+                (false, entries)
             }
         };
-        write(conn, table_id, position, sorted, entries, &blocks)
+        conn.execute(
+            "INSERT INTO _colindex(table_id, position, sorted, blocks, entries) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![table_id, position as i64, sorted, i64::from(blocks.written), entries as i64],
+        )?;
+        Ok(())
+    }
+}
+
+/// Writes a column's blocks into `_colblocks` as they come, numbered from 0.
+struct BlockSink<'c> {
+    insert: rusqlite::CachedStatement<'c>,
+    table_id: i64,
+    position: usize,
+    written: u32,
+}
+
+impl<'c> BlockSink<'c> {
+    fn new(conn: &'c Connection, table_id: i64, position: usize) -> Result<Self, StoreError> {
+        Ok(BlockSink {
+            insert: conn
+                .prepare_cached("INSERT INTO _colblocks(id, first, data) VALUES (?1, ?2, ?3)")?,
+            table_id,
+            position,
+            written: 0,
+        })
+    }
+
+    fn write(&mut self, blocks: Blocks) -> Result<(), StoreError> {
+        for (first, data) in blocks {
+            self.insert.execute(params![
+                block_id(self.table_id, self.position, self.written),
+                first,
+                data
+            ])?;
+            self.written += 1;
+        }
+        Ok(())
     }
 }
 
@@ -537,7 +584,7 @@ impl Source {
                         let record = u32::try_from(r.get::<_, i64>(0)?).map_err(|_| damaged())?;
                         self.ahead
                             .push((value_from_sql(r.get_ref(1)?), vec![record]));
-                        *next = record + 1;
+                        *next = record.checked_add(1).ok_or_else(damaged)?;
                     }
                     if self.ahead.is_empty() {
                         *next = *end + 1;
@@ -569,7 +616,12 @@ impl Source {
 
 /// Merges sorted sources whose records come in source order (all of a source's records are
 /// below the next one's): for each value, the records of the first source, then of the next.
-fn merge(conn: &Connection, sources: &mut [Source]) -> Result<Blocks, StoreError> {
+/// The blocks go to `sink` as they fill: a merged column is never whole in memory.
+fn merge(
+    conn: &Connection,
+    sources: &mut [Source],
+    sink: &mut BlockSink<'_>,
+) -> Result<(), StoreError> {
     let mut out = Coalesce::default();
     loop {
         for source in sources.iter_mut() {
@@ -593,8 +645,11 @@ fn merge(conn: &Connection, sources: &mut [Source]) -> Result<Blocks, StoreError
         };
         let (v, records) = sources[b].ahead.pop().expect("peeked");
         out.add(v, records);
+        if out.out.blocks.len() >= 16 {
+            sink.write(std::mem::take(&mut out.out.blocks))?;
+        }
     }
-    Ok(out.finish().finish())
+    sink.write(out.finish().finish())
 }
 
 fn put_varint(buf: &mut Vec<u8>, mut v: u64) {
@@ -728,8 +783,9 @@ fn decode(
             }
             TAG_TEXT => {
                 let n = usize::try_from(get_varint(data, &mut at)?).map_err(|_| damaged())?;
-                let b = data.get(at..at + n).ok_or_else(damaged)?;
-                at += n;
+                let end = at.checked_add(n).ok_or_else(damaged)?;
+                let b = data.get(at..end).ok_or_else(damaged)?;
+                at = end;
                 Value::Text(String::from_utf8(b.to_vec()).map_err(|_| damaged())?)
             }
             _ => return Err(damaged()),
@@ -738,7 +794,9 @@ fn decode(
         records.clear();
         let mut previous = 0u64;
         for _ in 0..n {
-            previous += get_varint(data, &mut at)?;
+            previous = previous
+                .checked_add(get_varint(data, &mut at)?)
+                .ok_or_else(damaged)?;
             records.push(u32::try_from(previous).map_err(|_| damaged())?);
         }
         if !visit(&value, records) {
@@ -746,27 +804,6 @@ fn decode(
         }
     }
     Ok(true)
-}
-
-/// Writes the index of column `position` of table `table_id`.
-fn write(
-    conn: &Connection,
-    table_id: i64,
-    position: usize,
-    sorted: bool,
-    entries: u64,
-    blocks: &Blocks,
-) -> Result<(), StoreError> {
-    conn.execute(
-        "INSERT INTO _colindex(table_id, position, sorted, blocks, entries) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![table_id, position as i64, sorted, blocks.len() as i64, entries as i64],
-    )?;
-    let mut st =
-        conn.prepare_cached("INSERT INTO _colblocks(id, first, data) VALUES (?1, ?2, ?3)")?;
-    for (b, (first, data)) in blocks.iter().enumerate() {
-        st.execute(params![block_id(table_id, position, b as u32), first, data])?;
-    }
-    Ok(())
 }
 
 /// Builds the indexes of a table already written (a table kept from a store made before these
@@ -1039,12 +1076,11 @@ impl Store {
         let (lo, hi) = match value {
             // Nothing equals NULL, as in SQL.
             Value::Null => return Ok(Vec::new()),
+            // From the text to the text followed by any number of blanks: every such value sorts
+            // below the text followed by `!`, the byte after the blank.
             Value::Text(s) => {
                 let s = trimmed(s);
-                (
-                    Value::Text(s.to_string()),
-                    Value::Text(format!("{s}{}", " ".repeat(64))),
-                )
+                (Value::Text(s.to_string()), Value::Text(format!("{s}!")))
             }
             other => (other.clone(), other.clone()),
         };
@@ -1116,7 +1152,8 @@ impl Store {
         let Some(ix) = self.indexed(t, column)? else {
             return Ok(None);
         };
-        let mut out = Vec::with_capacity(usize::try_from(t.rows).unwrap_or(0));
+        // The row count comes from the store: trusted for the size of the list, within reason.
+        let mut out = Vec::with_capacity(usize::try_from(t.rows).unwrap_or(0).min(1 << 26));
         match ix.kind {
             Kind::Sorted => {
                 let n = u32::try_from(t.rows).map_err(|_| damaged())?;
@@ -1280,6 +1317,44 @@ mod tests {
             assert_eq!(d.len(), 100_000);
             assert!(d[..90_000].iter().all(|(v, _)| *v == Value::Null));
             assert!(d[..90_000].windows(2).all(|w| w[0].1 < w[1].1));
+        }
+    }
+
+    #[test]
+    fn long_texts_out_of_order_go_to_runs_by_their_bytes() {
+        // 300 distinct texts of 200 bytes, last first: far fewer pairs than a run holds, but
+        // more bytes of texts than it may keep.
+        let values: Vec<Value> = (0..300)
+            .rev()
+            .map(|i| Value::Text(format!("{i:05}{}", "x".repeat(195))))
+            .collect();
+        let mut b = ColumnBuilder::with_runs_of(1000);
+        let runs = values
+            .iter()
+            .zip(1u32..)
+            .filter(|(v, r)| b.push(v, *r).is_some())
+            .count();
+        assert!(runs >= 5, "{runs} runs");
+        let (sorted, blocks) = build(&values, 1000);
+        assert!(!sorted);
+        let got: Vec<u32> = decoded(&blocks).into_iter().map(|(_, r)| r).collect();
+        assert_eq!(got, (1..=300).rev().collect::<Vec<u32>>());
+    }
+
+    #[test]
+    fn a_damaged_block_is_an_error() {
+        let mut records = Vec::new();
+        for data in [
+            vec![
+                TAG_TEXT, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01,
+            ],
+            vec![
+                TAG_INT, 0x02, 0x02, 0xff, 0xff, 0xff, 0xff, 0x0f, 0xff, 0xff, 0xff, 0xff, 0x0f,
+            ],
+            vec![9],
+            vec![TAG_REAL, 1, 2],
+        ] {
+            assert!(decode(&data, &mut records, &mut |_, _| true).is_err());
         }
     }
 
