@@ -615,6 +615,23 @@ mod browse {
                 let full = |d| store.records_in_order(&t, &c.name, d).unwrap().unwrap();
                 assert_eq!(full(false), asc, "{}.{}", t.name, c.name);
                 assert_eq!(full(true), desc, "{}.{}", t.name, c.name);
+                for n in [0, 1, 7, 300, asc.len() / 2, asc.len() + 5] {
+                    let first = |d| store.first_in_order(&t, &c.name, d, n).unwrap().unwrap();
+                    assert_eq!(
+                        first(false),
+                        asc[..n.min(asc.len())],
+                        "{}.{} {n}",
+                        t.name,
+                        c.name
+                    );
+                    assert_eq!(
+                        first(true),
+                        desc[..n.min(desc.len())],
+                        "{}.{} {n}",
+                        t.name,
+                        c.name
+                    );
+                }
                 // Values met (every 97th row), and values next to them that may be missing.
                 let mut st = conn
                     .prepare(&format!("SELECT {cn} FROM {tn} WHERE rowid % 97 = 1"))

@@ -1141,6 +1141,55 @@ impl Store {
         Ok(Some(out))
     }
 
+    /// The first `count` records of `t` in the order of `column` (as [`Store::records_in_order`]),
+    /// reading no more of the index than they need; None when the column has no column index.
+    pub fn first_in_order(
+        &self,
+        t: &StoredTable,
+        column: &str,
+        descending: bool,
+        count: usize,
+    ) -> Result<Option<Vec<u32>>, StoreError> {
+        let Some(ix) = self.indexed(t, column)? else {
+            return Ok(None);
+        };
+        let rows = u32::try_from(t.rows).map_err(|_| damaged())?;
+        let count = count.min(rows as usize);
+        let mut out = Vec::with_capacity(count);
+        match (ix.kind, descending) {
+            (Kind::Sorted, false) => out.extend((1..=rows).take(count)),
+            (Kind::Sorted, true) => out.extend((1..=rows).rev().take(count)),
+            (Kind::Blocks(_), false) => {
+                self.scan(t, ix, None, None, &mut |_, r| {
+                    out.extend_from_slice(r);
+                    out.len() < count
+                })?;
+                out.truncate(count);
+            }
+            (Kind::Blocks(blocks), true) => {
+                // From the last block back, each block's entries backwards.
+                let mut st = self
+                    .conn
+                    .prepare_cached("SELECT data FROM _colblocks WHERE id = ?1")?;
+                let mut records = Vec::new();
+                for b in (0..blocks).rev() {
+                    let data: Vec<u8> =
+                        st.query_row([block_id(t.id, ix.position, b)], |r| r.get(0))?;
+                    let mut block: Vec<u32> = Vec::new();
+                    decode(&data, &mut records, &mut |_, r| {
+                        block.extend_from_slice(r);
+                        true
+                    })?;
+                    out.extend(block.iter().rev().take(count - out.len()));
+                    if out.len() == count {
+                        break;
+                    }
+                }
+            }
+        }
+        Ok(Some(out))
+    }
+
     /// Every record of `t` in the order of `column` (then of record numbers), descending if
     /// asked, or None when the column has no column index.
     pub fn records_in_order(
