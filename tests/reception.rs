@@ -110,10 +110,23 @@ fn receive_as(
     secret: Option<Secret>,
     keeps: bool,
 ) -> (reprise::reception::report::ReceptionReport, Collect) {
+    let cancel = AtomicBool::new(false);
+    let (report, collect) = receive_with(path, secret, keeps, &cancel, &mut |_| {});
+    (report.unwrap(), collect)
+}
+
+fn receive_with(
+    path: &Path,
+    secret: Option<Secret>,
+    keeps: bool,
+    cancel: &AtomicBool,
+    progress: &mut (dyn FnMut(&reception::Progress) + Send),
+) -> (
+    Result<reprise::reception::report::ReceptionReport, reception::ReceiveError>,
+    Collect,
+) {
     let delivery = Delivery::open(path).unwrap();
     let profiles = Profile::embedded();
-    let cancel = AtomicBool::new(false);
-    let mut progress = |_: &reception::Progress| {};
     let mut collect = Collect {
         keeps,
         ..Collect::default()
@@ -124,12 +137,11 @@ fn receive_as(
             secret: secret.as_ref(),
             received_on: chrono::NaiveDate::from_ymd_opt(2008, 10, 20).unwrap(),
             profiles: &profiles,
-            cancel: &cancel,
-            progress: &mut progress,
+            cancel,
+            progress,
         },
         &mut collect,
-    )
-    .unwrap();
+    );
     (report, collect)
 }
 
@@ -207,33 +219,15 @@ fn a_cancelled_check_stops_on_both_paths() {
         .join("sample-data")
         .join("REPRISE_ITAC_059_20081015.tar.age");
     for keeps in [true, false] {
-        let delivery = Delivery::open(&path).unwrap();
-        let profiles = Profile::embedded();
         let cancel = AtomicBool::new(false);
         let mut files = 0;
-        let mut progress = |p: &reception::Progress| {
+        let (r, _) = receive_with(&path, demo_secret(), keeps, &cancel, &mut |p| {
             files = files.max(p.files_done);
             // Mid-file when a file is long enough to report within it.
             if p.files_done >= 3 || p.records > 0 {
                 cancel.store(true, std::sync::atomic::Ordering::Relaxed);
             }
-        };
-        let mut collect = Collect {
-            keeps,
-            ..Collect::default()
-        };
-        let secret = demo_secret();
-        let r = reception::receive(
-            &delivery,
-            ReceiveOptions {
-                secret: secret.as_ref(),
-                received_on: chrono::NaiveDate::from_ymd_opt(2008, 10, 20).unwrap(),
-                profiles: &profiles,
-                cancel: &cancel,
-                progress: &mut progress,
-            },
-            &mut collect,
-        );
+        });
         assert!(
             matches!(
                 r,

@@ -460,6 +460,18 @@ pub fn rows_of(
         .collect())
 }
 
+/// The page of `req` that starts at position `from` (0-based) of a view's records `ids`.
+fn page_of(store: &Store, req: &PageRequest, ids: &[u32], from: usize) -> Result<Page, StoreError> {
+    let from = from.min(ids.len());
+    let to = (from + req.limit).min(ids.len());
+    let mut p = rows_by_record(store, &req.table, &ids[from..to])?;
+    p.next = (to > from && to < ids.len()).then(|| Start::After {
+        sort_value: None,
+        rowid: i64::from(ids[to - 1]),
+    });
+    Ok(p)
+}
+
 /// One page of a table. A sorted or filtered view whose order is cheap is read through
 /// [`view_order`]; delivery order and the other sorts page by keyset in SQL.
 pub fn page(store: &Store, req: &PageRequest) -> Result<Page, StoreError> {
@@ -471,32 +483,19 @@ pub fn page(store: &Store, req: &PageRequest) -> Result<Page, StoreError> {
         let table = store.table(&req.table)?;
         let from = usize::try_from(n - 1).unwrap_or(0);
         if let Some(ids) = store.first_in_order(&table, c, *desc, from + req.limit + 1)? {
-            let from = from.min(ids.len());
-            let to = (from + req.limit).min(ids.len());
-            let mut p = rows_by_record(store, &req.table, &ids[from..to])?;
-            p.next = (to > from && to < ids.len()).then(|| Start::After {
-                sort_value: None,
-                rowid: i64::from(ids[to - 1]),
-            });
-            return Ok(p);
+            return page_of(store, req, &ids, from);
         }
     }
     if (req.sort.is_some() || !req.filters.is_empty()) && order_is_cheap(store, req)? {
         let ids = view_order(store, req)?;
         let from = match &req.start {
-            Start::Position(n) => usize::try_from(n - 1).unwrap_or(0).min(ids.len()),
+            Start::Position(n) => usize::try_from(n - 1).unwrap_or(0),
             Start::After { rowid, .. } => ids
                 .iter()
                 .position(|&r| i64::from(r) == *rowid)
                 .map_or(ids.len(), |i| i + 1),
         };
-        let to = (from + req.limit).min(ids.len());
-        let mut p = rows_by_record(store, &req.table, &ids[from..to])?;
-        p.next = (to > from && to < ids.len()).then(|| Start::After {
-            sort_value: None,
-            rowid: i64::from(ids[to - 1]),
-        });
-        return Ok(p);
+        return page_of(store, req, &ids, from);
     }
     let table = store.table(&req.table)?;
     let columns = store.columns(table.id)?;

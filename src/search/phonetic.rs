@@ -11,6 +11,21 @@
 
 use super::normalize::fold;
 
+/// The replacements of the primary consonants, in their order.
+const PRIMARY_CONSONANTS: [(&str, &str); 11] = [
+    ("GUI", "KI"),
+    ("GUE", "KE"),
+    ("GA", "KA"),
+    ("GO", "KO"),
+    ("GU", "K"),
+    ("CA", "KA"),
+    ("CO", "KO"),
+    ("CU", "KU"),
+    ("Q", "K"),
+    ("CC", "K"),
+    ("CK", "K"),
+];
+
 /// Replaces every `from` by `to`, left to right, as `str::replace` does (a word rarely holds
 /// any: nothing is copied then).
 fn replace(s: &mut String, from: &str, to: &str) {
@@ -29,19 +44,7 @@ pub fn soundex2(word: &str) -> String {
         return String::new();
     }
     // Primary consonants, each replacement over the whole word before the next.
-    for (from, to) in [
-        ("GUI", "KI"),
-        ("GUE", "KE"),
-        ("GA", "KA"),
-        ("GO", "KO"),
-        ("GU", "K"),
-        ("CA", "KA"),
-        ("CO", "KO"),
-        ("CU", "KU"),
-        ("Q", "K"),
-        ("CC", "K"),
-        ("CK", "K"),
-    ] {
+    for (from, to) in PRIMARY_CONSONANTS {
         replace(&mut s, from, to);
     }
     // From here on, letters A to Z only: one byte each.
@@ -119,22 +122,7 @@ mod tests {
         if s.is_empty() {
             return String::new();
         }
-        let s = replace_all(
-            &s,
-            &[
-                ("GUI", "KI"),
-                ("GUE", "KE"),
-                ("GA", "KA"),
-                ("GO", "KO"),
-                ("GU", "K"),
-                ("CA", "KA"),
-                ("CO", "KO"),
-                ("CU", "KU"),
-                ("Q", "K"),
-                ("CC", "K"),
-                ("CK", "K"),
-            ],
-        );
+        let s = replace_all(&s, &PRIMARY_CONSONANTS);
         let mut chars: Vec<char> = s.chars().collect();
         for c in chars.iter_mut().skip(1) {
             if matches!(*c, 'E' | 'I' | 'O' | 'U') {
