@@ -64,6 +64,17 @@ impl Record {
         &self.values[a..b]
     }
 
+    /// Field `i` as text, when every field is UTF-8 (`text` is [`Record::text`]).
+    pub fn field_text<'a>(&self, text: &'a str, i: usize) -> &'a str {
+        let (a, b) = self.spans[i];
+        &text[a..b]
+    }
+
+    /// The fields end to end as text, when they are UTF-8 (checked once for the record).
+    pub fn text(&self) -> Option<&str> {
+        std::str::from_utf8(&self.values).ok()
+    }
+
     pub fn fields(&self) -> impl Iterator<Item = &[u8]> {
         self.spans.iter().map(|&(a, b)| &self.values[a..b])
     }

@@ -1336,6 +1336,8 @@ impl<'a, 'l> Reception<'a, 'l> {
         // its text, and no field needs looking at byte by byte (a field's bytes come from the
         // record's, quotes taken away).
         let ascii = encoding.is_ascii_compatible() && rec.raw.is_ascii();
+        // The fields of an ASCII record are its text already (checked once, not field by field).
+        let ascii_text = if ascii { rec.text() } else { None };
         let controls = rec
             .raw
             .iter()
@@ -1345,12 +1347,10 @@ impl<'a, 'l> Reception<'a, 'l> {
                 values.push(Value::Null);
                 continue;
             }
-            let bytes = rec.field(ci);
-            // Borrowed when the bytes are ASCII: a value is copied only when it is kept.
-            let (text, had_errors) = if ascii && let Ok(text) = std::str::from_utf8(bytes) {
-                (std::borrow::Cow::Borrowed(text), false)
-            } else {
-                encoding.decode_without_bom_handling(bytes)
+            // Borrowed when the record is ASCII: a value is copied only when it is kept.
+            let (text, had_errors) = match ascii_text {
+                Some(all) => (std::borrow::Cow::Borrowed(rec.field_text(all, ci)), false),
+                None => encoding.decode_without_bom_handling(rec.field(ci)),
             };
             if had_errors {
                 canonical = false;

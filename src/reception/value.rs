@@ -48,8 +48,19 @@ fn digits(s: &str) -> Option<u32> {
     }
 }
 
+/// Whether a day exists in the proleptic Gregorian calendar, from year 1 to chrono's last year
+/// (the dates the rest of the program reads with chrono).
 fn valid_ymd(y: u32, m: u32, d: u32) -> bool {
-    y >= 1 && chrono::NaiveDate::from_ymd_opt(y as i32, m, d).is_some()
+    const LAST_YEAR: u32 = 262_142;
+    let leap = y.is_multiple_of(4) && (!y.is_multiple_of(100) || y.is_multiple_of(400));
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=LAST_YEAR).contains(&y) && (1..=days).contains(&d)
 }
 
 /// Parses a DATE in the delivery's form into `AAAAMMJJ` or `AAAAMMJJHHMISS`.
@@ -328,6 +339,15 @@ mod tests {
     }
 
     proptest! {
+        /// The calendar check agrees with chrono's on every year, month and day around the
+        /// limits.
+        #[test]
+        fn valid_days_are_chronos(y in prop_oneof![0u32..2500, 262_100u32..262_200, Just(u32::MAX)], m in 0u32..14, d in 0u32..33) {
+            let chrono = y >= 1
+                && i32::try_from(y).is_ok_and(|y| chrono::NaiveDate::from_ymd_opt(y, m, d).is_some());
+            prop_assert_eq!(valid_ymd(y, m, d), chrono);
+        }
+
         #[test]
         fn every_value_is_recoverable(s in "\\PC{0,30}", ty in 0..4u8) {
             let ty = [ColumnType::Char, ColumnType::Varchar2, ColumnType::Number, ColumnType::Date][ty as usize];
