@@ -677,16 +677,22 @@ fn grid_thread(
                 if generation < latest.load(Ordering::SeqCst) {
                     continue;
                 }
-                order = None;
-                // A sort of a large table on a column without index stays page by page.
-                if !browse::order_is_cheap(&store, &req).unwrap_or(false) {
-                    continue;
-                }
-                let result = browse::view_order(&store, &req).map(|ids| {
-                    let n = ids.len() as i64;
-                    order = Some((view_key(&req), ids));
-                    n
-                });
+                // The first page of a filtered view may have computed this order already.
+                let result = match &order {
+                    Some((k, ids)) if *k == view_key(&req) => Ok(ids.len() as i64),
+                    _ => {
+                        order = None;
+                        // A sort of a large table on a column without index stays page by page.
+                        if !browse::order_is_cheap(&store, &req).unwrap_or(false) {
+                            continue;
+                        }
+                        browse::view_order(&store, &req).map(|ids| {
+                            let n = ids.len() as i64;
+                            order = Some((view_key(&req), ids));
+                            n
+                        })
+                    }
+                };
                 if generation < latest.load(Ordering::SeqCst) {
                     continue;
                 }
@@ -715,9 +721,20 @@ fn grid_thread(
                     _ => None,
                 };
                 let plain = req.sort.is_none() && req.filters.is_empty();
+                let key = view_key(&req);
+                // A filtered view's first page needs its whole order (the filters are checked
+                // on every row): computed here once and kept for the order request that follows.
+                if !req.filters.is_empty()
+                    && start_position.is_some()
+                    && order.as_ref().is_none_or(|(k, _)| *k != key)
+                    && browse::order_is_cheap(&store, &req).unwrap_or(false)
+                    && let Ok(ids) = browse::view_order(&store, &req)
+                {
+                    order = Some((key.clone(), ids));
+                }
                 let ordered = order
                     .as_ref()
-                    .filter(|(k, _)| !plain && *k == view_key(&req))
+                    .filter(|(k, _)| !plain && *k == key)
                     .map(|(_, ids)| ids);
                 // A block the grid has scrolled far away from: not read (the grid asks again if
                 // it comes back).
