@@ -334,46 +334,35 @@ fn view_order_in(store: &Store, req: &PageRequest) -> Result<Vec<u32>, StoreErro
     let form = form_of(store, &table)?;
     let matching = filtered(store, &table, &columns, form, &req.filters)?;
     let t = sql_ident(&table.sql_name);
-    let Some((c, desc)) = &req.sort else {
-        return match matching {
-            Some(m) => Ok(m),
-            None => {
-                let mut st = store
-                    .connection()
-                    .prepare(&format!("SELECT rowid FROM {t} ORDER BY rowid"))?;
-                let mut rows = st.query([])?;
-                let mut out = Vec::new();
-                while let Some(r) = rows.next()? {
-                    out.push(record_number(r.get(0)?)?);
-                }
-                Ok(out)
+    match (&req.sort, matching) {
+        (None, Some(m)) => return Ok(m),
+        (Some((c, desc)), matching) => {
+            column(&columns, c)?;
+            if let Some(order) = store.records_in_order(&table, c, *desc)? {
+                return Ok(match matching {
+                    None => order,
+                    Some(m) => {
+                        // The records the filters keep, as bits, read in the sort's order.
+                        let max = m.last().copied().unwrap_or(0) as usize;
+                        let mut kept = vec![0u64; max / 64 + 1];
+                        for &r in &m {
+                            kept[r as usize / 64] |= 1 << (r % 64);
+                        }
+                        order
+                            .into_iter()
+                            .filter(|&r| {
+                                kept.get(r as usize / 64)
+                                    .is_some_and(|w| w & (1 << (r % 64)) != 0)
+                            })
+                            .collect()
+                    }
+                });
             }
-        };
-    };
-    column(&columns, c)?;
-    if let Some(order) = store.records_in_order(&table, c, *desc)? {
-        return Ok(match matching {
-            None => order,
-            Some(m) => {
-                let mut kept = vec![0u64; order.len() / 64 + 2];
-                let max = m.last().copied().unwrap_or(0) as usize;
-                if kept.len() * 64 <= max {
-                    kept.resize(max / 64 + 1, 0);
-                }
-                for &r in &m {
-                    kept[r as usize / 64] |= 1 << (r % 64);
-                }
-                order
-                    .into_iter()
-                    .filter(|&r| {
-                        kept.get(r as usize / 64)
-                            .is_some_and(|w| w & (1 << (r % 64)) != 0)
-                    })
-                    .collect()
-            }
-        });
+        }
+        (None, None) => {}
     }
-    // No index on the sort column: SQLite sorts the rows the filters let through.
+    // No sort and no filter, or no index on the sort column: SQLite reads the rows the filters
+    // let through in the view's order.
     let v = view_sql(&columns, form, &req.filters, &req.sort)?;
     let sql = format!(
         "SELECT rowid FROM {t} {} ORDER BY {}",

@@ -612,7 +612,7 @@ fn file_of_table(table: &str) -> String {
     }
 }
 
-/// The reception moves to a second thread for the records of a file ([`Reception::read_records`]).
+/// The reception moves to a second thread for the records of a file ([`Reception::check_in_two`]).
 const _: fn() = || {
     fn send<T: Send>() {}
     send::<Reception<'static, 'static>>();
@@ -1335,9 +1335,10 @@ impl<'a, 'l> Reception<'a, 'l> {
         // Most records are ASCII and free of control characters: then every field is already
         // its text, and no field needs looking at byte by byte (a field's bytes come from the
         // record's, quotes taken away).
-        let ascii = encoding.is_ascii_compatible() && rec.raw.is_ascii();
         // The fields of an ASCII record are its text already (checked once, not field by field).
-        let ascii_text = if ascii { rec.text() } else { None };
+        let ascii_text = (encoding.is_ascii_compatible() && rec.raw.is_ascii())
+            .then(|| rec.text())
+            .flatten();
         let controls = rec
             .raw
             .iter()

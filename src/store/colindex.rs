@@ -28,6 +28,17 @@ CREATE TABLE _colblocks(id INTEGER PRIMARY KEY, first, data BLOB);
 CREATE TABLE _colruns(id INTEGER PRIMARY KEY, data BLOB);
 ";
 
+/// Whether the store attached as `schema` (`main`, `old`) has column indexes: stores made
+/// before them have SQLite's B-tree indexes instead.
+pub(crate) fn present(conn: &Connection, schema: &str) -> Result<bool, StoreError> {
+    let n: i64 = conn.query_row(
+        &format!("SELECT count(*) FROM {schema}.sqlite_master WHERE name = '_colindex'"),
+        [],
+        |r| r.get(0),
+    )?;
+    Ok(n > 0)
+}
+
 /// Size a block is cut at (a little more: one entry always fits).
 pub(crate) const BLOCK_BYTES: usize = 8192;
 

@@ -386,11 +386,7 @@ fn copy_kept(conn: &Connection, application: &str, now: &str) -> Result<(), Stor
          WHERE delivery_id IN (SELECT id FROM _deliveries WHERE active = 1)",
         [],
     )?;
-    let has_column_indexes: bool = conn.query_row(
-        "SELECT count(*) FROM old.sqlite_master WHERE name = '_colindex'",
-        [],
-        |r| r.get::<_, i64>(0),
-    )? > 0;
+    let has_column_indexes = super::colindex::present(conn, "old")?;
     let tables: Vec<(i64, String)> = conn
         .prepare("SELECT id, sql_name FROM _tables")?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?

@@ -192,11 +192,7 @@ impl Store {
                 crate::referential::SCHEMA_NAME
             ));
         }
-        let column_indexes = conn.query_row(
-            "SELECT count(*) FROM sqlite_master WHERE name = '_colindex'",
-            [],
-            |r| r.get::<_, i64>(0),
-        )? > 0;
+        let column_indexes = colindex::present(&conn, "main")?;
         conn.pragma_update(None, "query_only", "ON")?;
         // Sorts and temporary indexes stay in memory: no decrypted page reaches a temporary file.
         conn.pragma_update(None, "temp_store", "MEMORY")?;
