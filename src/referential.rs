@@ -9,7 +9,7 @@ use crate::format::finess::{self, ExtractRecord, STRUCTURE_FIELDS};
 use crate::format::records::RecordReader;
 use crate::store::{MIN_PASSPHRASE, Store, StoreError, key, sql_ident};
 use age::secrecy::SecretString;
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{OptionalExtension, params};
 use sha2::{Digest, Sha256};
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -142,7 +142,7 @@ pub fn load_finess(
     ));
     let _ = std::fs::remove_file(&tmp_path);
     let tmp = TempPath(tmp_path);
-    let conn = Connection::open(&tmp.0)?;
+    let conn = crate::store::connect(&tmp.0, rusqlite::OpenFlags::default())?;
     key(&conn, pass)?;
     conn.execute_batch("PRAGMA journal_mode = OFF; PRAGMA temp_store = MEMORY;")?;
     let columns: Vec<String> = STRUCTURE_FIELDS[1..]

@@ -78,7 +78,7 @@ fn the_plain_export_needs_an_explicit_confirmation() {
     );
     assert!(String::from_utf8_lossy(&done.stdout).contains("EN CLAIR"));
     // A plain SQLite file, readable without any key, with every row.
-    let c = rusqlite::Connection::open(&out_file).unwrap();
+    let c = reprise::store::connect(&out_file, rusqlite::OpenFlags::default()).unwrap();
     let n: i64 = c
         .query_row("SELECT count(*) FROM \"ITAC__ITAC_DOSSIER\"", [], |r| {
             r.get(0)

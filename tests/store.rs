@@ -535,7 +535,7 @@ fn the_fixity_check_finds_a_changed_value_and_a_damaged_page() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("INTACTE"));
     // One value changed by someone holding the passphrase, outside Reprise.
     {
-        let c = rusqlite::Connection::open(env.store()).unwrap();
+        let c = reprise::store::connect(&env.store(), rusqlite::OpenFlags::default()).unwrap();
         c.pragma_update(None, "key", STORE_PASS).unwrap();
         c.execute(
             "UPDATE \"ITAC__ITAC_AGENT\" SET NOM = 'AUTRE' WHERE rowid = 3",
@@ -620,7 +620,7 @@ fn a_store_of_the_previous_format_is_read_then_upgraded_by_the_next_import() {
     assert!(expected.len() > 100, "{}", expected.len());
     // Back to the previous format, as it was written: an SQLite index per indexed column.
     {
-        let c = rusqlite::Connection::open(env.store()).unwrap();
+        let c = reprise::store::connect(&env.store(), rusqlite::OpenFlags::default()).unwrap();
         c.pragma_update(None, "key", STORE_PASS).unwrap();
         let indexed: Vec<(String, String)> = c
             .prepare(

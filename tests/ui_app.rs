@@ -458,7 +458,7 @@ fn the_plain_export_asks_to_tick_that_it_is_not_encrypted() {
     h.get_by_label("Exporter en clair").click();
     wait_for(&mut h, "the export", |h| has(h, "Base exportée EN CLAIR"));
     h.check_accessibility();
-    let c = rusqlite::Connection::open(&out).unwrap();
+    let c = reprise::store::connect(&out, rusqlite::OpenFlags::default()).unwrap();
     let n: i64 = c
         .query_row("SELECT count(*) FROM \"OPALES__OP_ENFANT\"", [], |r| {
             r.get(0)

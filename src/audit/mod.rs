@@ -8,7 +8,7 @@
 //! user and workstation only, nothing personal) and join the journal at the next unlock.
 
 use crate::store::StoreError;
-use age::secrecy::{ExposeSecret, SecretString};
+use age::secrecy::SecretString;
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 use std::io::Write;
@@ -277,9 +277,8 @@ impl Journal {
     /// failed unlocks noted since.
     pub fn open(store: &Path, pass: &SecretString) -> Result<Journal, StoreError> {
         let path = journal_path(store);
-        let conn = Connection::open(&path)?;
-        let _ = conn.execute_batch("PRAGMA cipher_log_level = NONE;");
-        conn.pragma_update(None, "key", pass.expose_secret())?;
+        let conn = crate::store::connect(&path, rusqlite::OpenFlags::default())?;
+        crate::store::key(&conn, pass)?;
         // Several workstations may write to one journal on a shared drive: wait for the lock.
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         conn.execute_batch(SCHEMA)

@@ -257,7 +257,6 @@ pub fn export_plain_sqlite(
     pass: &age::secrecy::SecretString,
     out: &std::path::Path,
 ) -> Result<u64, StoreError> {
-    use age::secrecy::ExposeSecret;
     let write_err = |e: std::io::Error| StoreError::Write {
         path: out.to_path_buf(),
         message: e.to_string(),
@@ -267,14 +266,13 @@ pub fn export_plain_sqlite(
     }
     let tmp = out.with_extension("part");
     let _ = std::fs::remove_file(&tmp);
-    let conn = rusqlite::Connection::open_with_flags(
+    let conn = crate::store::connect(
         store,
         rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE
             | rusqlite::OpenFlags::SQLITE_OPEN_CREATE
             | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
-    let _ = conn.execute_batch("PRAGMA cipher_log_level = NONE;");
-    conn.pragma_update(None, "key", pass.expose_secret())?;
+    crate::store::key(&conn, pass)?;
     if conn
         .query_row("SELECT count(*) FROM sqlite_master", [], |r| {
             r.get::<_, i64>(0)

@@ -379,7 +379,7 @@ mod tests {
 
     #[test]
     fn collector_indexes_stored_and_pushed_persons_in_id_order() {
-        let conn = Connection::open_in_memory().unwrap();
+        let conn = crate::store::connect_in_memory().unwrap();
         conn.execute_batch(super::super::index::SCHEMA).unwrap();
         conn.execute_batch(SCHEMA).unwrap();
         conn.execute_batch(

@@ -1241,7 +1241,7 @@ mod tests {
     /// Builds the index of `values` (records 1, 2, …) through the store's path, runs of
     /// `run_pairs` pairs, on a table in memory; gives (sorted, blocks) read back.
     fn build(values: &[Value], run_pairs: usize) -> (bool, Vec<(Value, Vec<u8>)>) {
-        let conn = Connection::open_in_memory().unwrap();
+        let conn = crate::store::connect_in_memory().unwrap();
         conn.execute_batch(SCHEMA).unwrap();
         conn.execute_batch("CREATE TABLE t(v);").unwrap();
         for (i, v) in values.iter().enumerate() {

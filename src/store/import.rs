@@ -67,7 +67,7 @@ pub fn active_delivery(
     if !store.exists() {
         return Ok(None);
     }
-    let conn = Connection::open_with_flags(store, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let conn = super::connect(store, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
     key(&conn, pass)?;
     check_store(&conn, store)?;
     Ok(list_deliveries(&conn)?
@@ -212,7 +212,7 @@ pub fn import<'a>(
         return Err(StoreError::WeakPassphrase.into());
     }
     if existing {
-        let conn = Connection::open_with_flags(store, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+        let conn = super::connect(store, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
         key(&conn, opts.store_passphrase)?;
         check_store(&conn, store)?;
     }
@@ -234,7 +234,7 @@ pub fn import<'a>(
     }
     let tmp_path = dir.join(temp_name(&name, ""));
     let mut tmp = TempFile(Some(tmp_path.clone()));
-    let conn = Connection::open(&tmp_path)?;
+    let conn = super::connect(&tmp_path, OpenFlags::default())?;
     key(&conn, opts.store_passphrase)?;
     conn.execute_batch(
         "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY;

@@ -74,6 +74,32 @@ impl From<rusqlite::Error> for StoreError {
     }
 }
 
+/// Opens a connection to an SQLite file once SQLCipher is ready to take a key.
+///
+/// SQLite marks itself initialised before it runs SQLCipher's own initialisation: a connection
+/// opened on another thread in between fails its `PRAGMA key` (seen when tests open stores in
+/// parallel). The first initialisation is therefore made here, once, while the other threads wait;
+/// every connection of Reprise, and of its tests, is opened through this function.
+pub fn connect(path: &Path, flags: OpenFlags) -> rusqlite::Result<Connection> {
+    sqlcipher_ready();
+    Connection::open_with_flags(path, flags)
+}
+
+/// An in-memory connection, opened as [`connect`] does.
+pub fn connect_in_memory() -> rusqlite::Result<Connection> {
+    sqlcipher_ready();
+    Connection::open_in_memory()
+}
+
+fn sqlcipher_ready() {
+    static READY: std::sync::Once = std::sync::Once::new();
+    READY.call_once(|| {
+        // SAFETY: sqlite3_initialize takes no argument and may be called at any time; its
+        // failure resurfaces as an error of the connection that follows.
+        let _ = unsafe { rusqlite::ffi::sqlite3_initialize() };
+    });
+}
+
 /// Sets the SQLCipher key of a connection from the passphrase.
 pub(crate) fn key(conn: &Connection, pass: &SecretString) -> rusqlite::Result<()> {
     // SQLCipher's own log would print a wrong key's failures on stderr: the caller says it.
@@ -158,7 +184,7 @@ impl Store {
             return Err(StoreError::Missing(path.to_path_buf()));
         }
         import::clean_after_killed_import(path);
-        let conn = Connection::open_with_flags(
+        let conn = connect(
             path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;

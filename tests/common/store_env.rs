@@ -76,7 +76,11 @@ impl StoreEnv {
 
     /// The journal opened directly with SQLCipher, to tamper with it.
     pub fn raw_journal(&self) -> rusqlite::Connection {
-        let c = rusqlite::Connection::open(reprise::audit::journal_path(&self.store())).unwrap();
+        let c = reprise::store::connect(
+            &reprise::audit::journal_path(&self.store()),
+            rusqlite::OpenFlags::default(),
+        )
+        .unwrap();
         c.pragma_update(None, "key", STORE_PASS).unwrap();
         c
     }
