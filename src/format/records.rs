@@ -34,9 +34,11 @@ pub enum Terminator {
 pub struct Record {
     /// The bytes of the record as delivered, without its terminator.
     pub raw: Vec<u8>,
-    /// The field values, concatenated; `spans` cut them.
+    /// The field values, concatenated; `spans` cut them (in `raw` when `in_raw`: a record
+    /// without quotes, whose values are its bytes).
     values: Vec<u8>,
     spans: Vec<(usize, usize)>,
+    in_raw: bool,
     pub terminator: Option<Terminator>,
     /// Physical line where the record starts (1-based).
     pub line: u64,
@@ -47,6 +49,10 @@ pub struct Record {
     pub unclosed_quote: bool,
     /// Bytes followed a closing quote before the separator (`"ab"c`), kept in the field.
     pub stray_after_quote: bool,
+    /// Every byte of the record is ASCII.
+    pub ascii: bool,
+    /// A byte of the record is a control character other than CR and LF ([`is_control`]).
+    pub controls: bool,
 }
 
 impl Record {
@@ -58,10 +64,15 @@ impl Record {
         self.spans.is_empty()
     }
 
+    /// The field values end to end.
+    fn values(&self) -> &[u8] {
+        if self.in_raw { &self.raw } else { &self.values }
+    }
+
     /// Field `i` as bytes.
     pub fn field(&self, i: usize) -> &[u8] {
         let (a, b) = self.spans[i];
-        &self.values[a..b]
+        &self.values()[a..b]
     }
 
     /// Field `i` as text, when every field is UTF-8 (`text` is [`Record::text`]).
@@ -72,11 +83,12 @@ impl Record {
 
     /// The fields end to end as text, when they are UTF-8 (checked once for the record).
     pub fn text(&self) -> Option<&str> {
-        std::str::from_utf8(&self.values).ok()
+        std::str::from_utf8(self.values()).ok()
     }
 
     pub fn fields(&self) -> impl Iterator<Item = &[u8]> {
-        self.spans.iter().map(|&(a, b)| &self.values[a..b])
+        let values = self.values();
+        self.spans.iter().map(move |&(a, b)| &values[a..b])
     }
 
     /// Whether the record holds more memory than an ordinary line needs (a record kept for
@@ -94,6 +106,7 @@ impl Record {
         self.raw.clear();
         self.values.clear();
         self.spans.clear();
+        self.in_raw = false;
         self.terminator = None;
         self.canonical = true;
         self.unclosed_quote = false;
@@ -160,32 +173,37 @@ impl<R: BufRead> RecordReader<R> {
     }
 
     /// The common case taken at once: a whole line already in the buffer, without a quote, within
-    /// the size limit. Its fields are the bytes between separators (CR and LF cannot be inside
-    /// them but a lone CR); anything else is left to the byte-by-byte reading, which reads the
-    /// same line to the same record.
+    /// the size limit. One pass over its bytes ([`scan_line`]) finds the separators, the line end
+    /// and what the record holds (a CR, a control character, a byte outside ASCII); CR and LF
+    /// cannot be inside fields but a lone CR. Anything else is left to the byte-by-byte reading,
+    /// which reads the same line to the same record.
     fn quick_record(&mut self) -> Result<bool, RecordError> {
         let buf = self.inner.fill_buf()?;
-        let Some(nl) = memchr::memchr(b'\n', buf) else {
-            return Ok(false);
+        let window = &buf[..buf.len().min(self.max.saturating_add(1))];
+        let rec = &mut self.rec;
+        let line = match scan_line(window, &mut rec.spans) {
+            Some(scan) if !scan.quote => scan,
+            _ => {
+                rec.spans.clear();
+                return Ok(false);
+            }
         };
-        if nl > self.max || memchr::memchr(b'"', &buf[..nl]).is_some() {
-            return Ok(false);
-        }
-        let (line, terminator) = match buf[..nl].strip_suffix(b"\r") {
+        let nl = line.end;
+        let (line_bytes, terminator) = match buf[..nl].strip_suffix(b"\r") {
             Some(l) => (l, Terminator::CrLf),
             None => (&buf[..nl], Terminator::Lf),
         };
-        let rec = &mut self.rec;
-        rec.raw.extend_from_slice(line);
-        rec.values.extend_from_slice(line);
-        let mut start = 0;
-        for sep in memchr::memchr_iter(SEPARATOR, line) {
-            rec.spans.push((start, sep));
-            start = sep + 1;
+        // The last field ends where the line does (before its CR, if any).
+        if let Some(last) = rec.spans.last_mut() {
+            last.1 = line_bytes.len();
         }
-        rec.spans.push((start, line.len()));
+        rec.raw.extend_from_slice(line_bytes);
+        rec.in_raw = true;
+        rec.ascii = !line.high;
+        rec.controls = line.controls;
         // A lone CR in a field would have been quoted by the format.
-        rec.canonical = terminator == Terminator::CrLf && memchr::memchr(b'\r', line).is_none();
+        let crs = line.crs - usize::from(terminator == Terminator::CrLf);
+        rec.canonical = terminator == Terminator::CrLf && crs == 0;
         rec.terminator = Some(terminator);
         self.inner.consume(nl + 1);
         self.line += 1;
@@ -330,9 +348,112 @@ impl<R: BufRead> RecordReader<R> {
             if terminator != Terminator::CrLf {
                 self.rec.canonical = false;
             }
+            self.rec.ascii = self.rec.raw.is_ascii();
+            self.rec.controls = self.rec.raw.iter().any(|&b| is_control(b));
             return Ok(Some(&self.rec));
         }
     }
+}
+
+/// A control character other than CR and LF (CR and LF end lines, or are a field's text).
+pub fn is_control(b: u8) -> bool {
+    b < b' ' && b != b'\r' && b != b'\n'
+}
+
+/// What one pass over a line found: where it ends (its LF), and what it holds before that.
+#[derive(Debug, PartialEq, Eq)]
+struct LineScan {
+    end: usize,
+    quote: bool,
+    crs: usize,
+    controls: bool,
+    high: bool,
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// The high bit of each byte of `w` equal to `b` (exact: no carry crosses a byte).
+fn bytes_equal(w: u64, b: u8) -> u64 {
+    let x = w ^ (ONES * u64::from(b));
+    !(((x & !HIGHS) + !HIGHS) | x) & HIGHS
+}
+
+/// The high bit of each byte of `w` below 0x20.
+fn bytes_below_space(w: u64) -> u64 {
+    !((w & !HIGHS) + ONES * 0x60) & !w & HIGHS
+}
+
+/// Scans `window` up to its first LF, eight bytes at a time: pushes the span of each field cut by
+/// a separator into `spans` (the last one ending at the LF), and says what the line holds. None
+/// when the window holds no LF. Stops at the first quote (the caller reads such a line byte by
+/// byte).
+fn scan_line(window: &[u8], spans: &mut Vec<(usize, usize)>) -> Option<LineScan> {
+    let mut scan = LineScan {
+        end: 0,
+        quote: false,
+        crs: 0,
+        controls: false,
+        high: false,
+    };
+    let mut start = 0;
+    let mut at = 0;
+    let mut words = window.chunks_exact(8);
+    for chunk in words.by_ref() {
+        let w = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        let lf = bytes_equal(w, b'\n');
+        // Only the bytes before the line's end count.
+        let keep = if lf == 0 {
+            u64::MAX
+        } else {
+            (1u64 << lf.trailing_zeros()) - 1
+        };
+        let quote = bytes_equal(w, b'"') & keep;
+        if quote != 0 {
+            scan.quote = true;
+            return Some(scan);
+        }
+        let cr = bytes_equal(w, b'\r') & keep;
+        scan.crs += cr.count_ones() as usize;
+        scan.controls |= bytes_below_space(w) & !cr & !lf & keep != 0;
+        scan.high |= w & HIGHS & keep != 0;
+        let mut seps = bytes_equal(w, SEPARATOR) & keep;
+        while seps != 0 {
+            let i = at + (seps.trailing_zeros() / 8) as usize;
+            spans.push((start, i));
+            start = i + 1;
+            seps &= seps - 1;
+        }
+        if lf != 0 {
+            scan.end = at + (lf.trailing_zeros() / 8) as usize;
+            spans.push((start, scan.end));
+            return Some(scan);
+        }
+        at += 8;
+    }
+    for (i, &b) in words.remainder().iter().enumerate() {
+        let i = at + i;
+        match b {
+            b'\n' => {
+                scan.end = i;
+                spans.push((start, i));
+                return Some(scan);
+            }
+            b'"' => {
+                scan.quote = true;
+                return Some(scan);
+            }
+            SEPARATOR => {
+                spans.push((start, i));
+                start = i + 1;
+            }
+            b'\r' => scan.crs += 1,
+            b if b < b' ' => scan.controls = true,
+            b if b >= 0x80 => scan.high = true,
+            _ => {}
+        }
+    }
+    None
 }
 
 enum Stop {
@@ -408,7 +529,7 @@ mod tests {
     }
 
     /// Everything a record says, read with or without the quick path, in buffers of `cap`.
-    type Reading = Vec<Result<(Vec<u8>, Vec<Vec<u8>>, Option<Terminator>, u64, [bool; 3]), String>>;
+    type Reading = Vec<Result<(Vec<u8>, Vec<Vec<u8>>, Option<Terminator>, u64, [bool; 5]), String>>;
 
     fn reading(bytes: &[u8], cap: usize, max: usize, quick: bool) -> Reading {
         let mut r = RecordReader::with_limit(io::BufReader::with_capacity(cap, bytes), max);
@@ -421,7 +542,13 @@ mod tests {
                     rec.fields().map(<[u8]>::to_vec).collect(),
                     rec.terminator,
                     rec.line,
-                    [rec.canonical, rec.unclosed_quote, rec.stray_after_quote],
+                    [
+                        rec.canonical,
+                        rec.unclosed_quote,
+                        rec.stray_after_quote,
+                        rec.ascii,
+                        rec.controls,
+                    ],
                 ))),
                 Ok(None) => break,
                 Err(e) => {
@@ -435,7 +562,7 @@ mod tests {
             Vec::new(),
             None,
             r.line(),
-            [r.bom, false, false],
+            [r.bom, false, false, false, false],
         )));
         out
     }
@@ -447,7 +574,7 @@ mod tests {
             bytes in proptest::collection::vec(
                 proptest::prop_oneof![
                     4 => proptest::sample::select(b"ab1 ;;\r\n\r\n".to_vec()),
-                    1 => proptest::sample::select(b"\"\xE9\xEF\xBB\xBF".to_vec()),
+                    1 => proptest::sample::select(b"\"\xE9\xEF\xBB\xBF\t\x00\x7F".to_vec()),
                 ],
                 0..200,
             ),

@@ -15,7 +15,7 @@ use crate::format::controle::Controle;
 use crate::format::descriptif::{Column, ColumnType, Descriptif, Table};
 use crate::format::extraction_log::ExtractionLog;
 use crate::format::lisezmoi::Lisezmoi;
-use crate::format::records::{Record, RecordError, RecordReader, Terminator};
+use crate::format::records::{self, Record, RecordError, RecordReader, Terminator};
 use crate::format::{self, dialect, ids};
 use crate::profile::{IdentifierKind, Profile};
 use anomaly::{Anomaly, AnomalyKind, SummaryBuilder};
@@ -23,6 +23,7 @@ use chrono::NaiveDate;
 use encoding_rs::Encoding;
 use report::{DeliveryIdentity, FileCheck, LogCheck, ReceptionReport, TableCount, Verdict};
 use sha2::{Digest, Sha256};
+use smallvec::SmallVec;
 use std::collections::{HashMap, HashSet};
 use std::hash::Hasher;
 use std::io::{self, BufReader, Read};
@@ -471,6 +472,31 @@ struct RefCheck {
     kind: AnomalyKind,
     /// Values whose target table was not read yet.
     pending: Pending,
+    /// The last value found in the target, as delivered (parts end to end): the next record
+    /// often refers to the same one (the demands of one dossier follow one another).
+    found: Vec<u8>,
+    found_ends: Vec<usize>,
+}
+
+impl RefCheck {
+    fn is_last_found(&self, parts: &[&[u8]]) -> bool {
+        let mut start = 0;
+        self.found_ends.len() == parts.len()
+            && parts.iter().zip(&self.found_ends).all(|(p, &end)| {
+                let same = *p == &self.found[start..end];
+                start = end;
+                same
+            })
+    }
+
+    fn set_last_found(&mut self, parts: &[&[u8]]) {
+        self.found.clear();
+        self.found_ends.clear();
+        for p in parts {
+            self.found.extend_from_slice(p);
+            self.found_ends.push(self.found.len());
+        }
+    }
 }
 
 /// References waiting for their target table: their records and delivered parts, kept end to
@@ -569,6 +595,9 @@ struct Reception<'a, 'l> {
     descriptif_error: Option<String>,
     log: Option<ExtractionLog>,
     encoding: &'static Encoding,
+    /// For a single-byte encoding (windows-1252…), the bytes it decodes without error: the
+    /// text of a value nobody keeps is then checked on its bytes, without decoding it.
+    single_byte: Option<[bool; 256]>,
     decimal: char,
     profile: Option<Profile>,
     tables: Vec<TableState>,
@@ -581,6 +610,61 @@ struct Reception<'a, 'l> {
     warnings: Vec<String>,
     summary: SummaryBuilder,
     progress: Progress,
+}
+
+/// Whether a value nobody keeps passes every check of its column, seen from its bytes (`text`
+/// when the record is ASCII; `decodes`: the bytes a single-byte encoding decodes). False sends
+/// the value to the full reading, which says what is wrong with it: the answer only spares work,
+/// it never changes a verdict.
+fn unkept_is_clean(
+    col: &Column,
+    bytes: &[u8],
+    text: Option<&str>,
+    controls: bool,
+    decodes: Option<&[bool; 256]>,
+    form: value::TextForm,
+    leading_zero: &mut Option<bool>,
+) -> bool {
+    if bytes.is_empty() {
+        return !col.mandatory;
+    }
+    if controls && bytes.iter().copied().any(records::is_control) {
+        return false;
+    }
+    if col.ty.is_text() {
+        // One character per byte, each decoded without error, within the declared length.
+        return col.length.is_none_or(|len| bytes.len() <= len as usize)
+            && (text.is_some() || decodes.is_some_and(|d| bytes.iter().all(|&b| d[b as usize])));
+    }
+    // A well-written date or number is ASCII, its text in any encoding a delivery may use.
+    let Some(text) = text.or_else(|| {
+        decodes
+            .filter(|_| bytes.is_ascii())
+            .and_then(|_| std::str::from_utf8(bytes).ok())
+    }) else {
+        return false;
+    };
+    match col.ty {
+        ColumnType::Date => value::is_date(bytes, form),
+        ColumnType::Number => {
+            value::is_plain_integer(text)
+                || value::parse_number(text, form.decimal, leading_zero).is_some()
+        }
+        _ => false,
+    }
+}
+
+/// For an ASCII-compatible single-byte encoding, which bytes decode without error (each byte is
+/// then one character, and a byte below 0x80 is its ASCII character).
+fn single_byte_table(enc: &'static Encoding) -> Option<[bool; 256]> {
+    if !enc.is_single_byte() || !enc.is_ascii_compatible() {
+        return None;
+    }
+    let mut ok = [false; 256];
+    for (b, ok) in ok.iter_mut().enumerate() {
+        *ok = !enc.decode_without_bom_handling(&[b as u8]).1;
+    }
+    Some(ok)
 }
 
 fn decode_text(bytes: &[u8], enc: &'static Encoding) -> String {
@@ -718,6 +802,7 @@ impl<'a, 'l> Reception<'a, 'l> {
             return Ok(());
         }
         self.prepared = true;
+        self.single_byte = single_byte_table(self.encoding);
         if let Some(bytes) = self.metadata.get(format::LISEZMOI)
             && self.lisezmoi.is_none()
         {
@@ -901,6 +986,8 @@ impl<'a, 'l> Reception<'a, 'l> {
                         target_set: set,
                         kind,
                         pending: Pending::default(),
+                        found: Vec::new(),
+                        found_ends: Vec::new(),
                     });
                 }
             }
@@ -1287,6 +1374,8 @@ impl<'a, 'l> Reception<'a, 'l> {
         values: &mut Vec<Value>,
     ) -> Result<(), ReceiveError> {
         let encoding = self.encoding;
+        // The single-byte table is only made for ASCII-compatible encodings.
+        let decodes = self.single_byte.as_ref();
         let mut anomalies: Vec<Anomaly> = Vec::new();
         let t = &mut self.tables[ti];
         t.rows += 1;
@@ -1332,19 +1421,30 @@ impl<'a, 'l> Reception<'a, 'l> {
             ));
         }
         values.clear();
-        // Most records are ASCII and free of control characters: then every field is already
-        // its text, and no field needs looking at byte by byte (a field's bytes come from the
-        // record's, quotes taken away).
-        // The fields of an ASCII record are its text already (checked once, not field by field).
-        let ascii_text = (encoding.is_ascii_compatible() && rec.raw.is_ascii())
+        // Most records are ASCII and free of control characters (the reader says so): then
+        // every field is already its text, and no field needs looking at byte by byte.
+        let ascii_text = (encoding.is_ascii_compatible() && rec.ascii)
             .then(|| rec.text())
             .flatten();
-        let controls = rec
-            .raw
-            .iter()
-            .any(|&c| c < b' ' && c != b'\r' && c != b'\n');
+        let controls = rec.controls;
         for (ci, col) in t.info.columns.iter().enumerate() {
             if ci >= nfields {
+                values.push(Value::Null);
+                continue;
+            }
+            // A value nobody keeps (`reprise verify`) and no check reads is only checked: when
+            // its bytes show no defect, it is neither decoded nor typed.
+            if !t.keep[ci]
+                && unkept_is_clean(
+                    col,
+                    rec.field(ci),
+                    ascii_text.map(|all| rec.field_text(all, ci)),
+                    controls,
+                    decodes,
+                    t.info.form,
+                    &mut t.leading_zero[ci],
+                )
+            {
                 values.push(Value::Null);
                 continue;
             }
@@ -1374,7 +1474,7 @@ impl<'a, 'l> Reception<'a, 'l> {
                 values.push(Value::Null);
                 continue;
             }
-            if controls && text.bytes().any(|c| c < b' ' && c != b'\r' && c != b'\n') {
+            if controls && text.bytes().any(records::is_control) {
                 anomalies.push(mk(
                     Some(&col.name),
                     Some(text.to_string()),
@@ -1512,14 +1612,13 @@ impl<'a, 'l> Reception<'a, 'l> {
             }
         }
         // Value sets other tables refer to, and duplicate keys.
-        let mut parts: Vec<&[u8]> = Vec::with_capacity(4);
+        let mut parts: SmallVec<[&[u8]; 4]> = SmallVec::new();
+        let field = |c: usize| if c < nfields { rec.field(c) } else { &[][..] };
         for set in t.targets.iter_mut() {
             parts.clear();
-            parts.extend(
-                set.columns
-                    .iter()
-                    .map(|&c| if c < nfields { rec.field(c) } else { &[][..] }),
-            );
+            for &c in &set.columns {
+                parts.push(field(c));
+            }
             if parts.iter().all(|p| trim_blanks(p).is_empty()) {
                 continue;
             }
@@ -1544,16 +1643,19 @@ impl<'a, 'l> Reception<'a, 'l> {
             let rc = &self.tables[ti].refs[r];
             let (tt, set) = (rc.target_index, rc.target_set);
             parts.clear();
-            parts.extend(
-                rc.columns
-                    .iter()
-                    .map(|&c| if c < nfields { rec.field(c) } else { &[][..] }),
-            );
+            for &c in &rc.columns {
+                parts.push(field(c));
+            }
             if parts.iter().any(|p| trim_blanks(p).is_empty()) {
                 continue;
             }
             if self.tables[tt].done {
-                if !self.tables[tt].targets[set].values.contains(&parts) {
+                if self.tables[ti].refs[r].is_last_found(&parts) {
+                    continue;
+                }
+                if self.tables[tt].targets[set].values.contains(&parts) {
+                    self.tables[ti].refs[r].set_last_found(&parts);
+                } else {
                     let value = parts
                         .iter()
                         .map(|p| decode_text(p, encoding))
@@ -2016,6 +2118,7 @@ pub fn receive<'a>(
         descriptif_error: None,
         log: None,
         encoding: encoding_rs::WINDOWS_1252,
+        single_byte: None,
         decimal: ',',
         profile: None,
         tables: Vec::new(),

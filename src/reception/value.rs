@@ -40,12 +40,15 @@ pub enum Untyped {
     InvalidNumber,
 }
 
+/// The number a few digits write (the fixed-width parts of a date), or None.
 fn digits(s: &str) -> Option<u32> {
-    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
-        s.parse().ok()
-    } else {
-        None
+    if s.is_empty() || s.len() > 9 {
+        return None;
     }
+    s.bytes().try_fold(0u32, |n, b| {
+        let d = b.wrapping_sub(b'0');
+        (d <= 9).then_some(n * 10 + u32::from(d))
+    })
 }
 
 /// Whether a day exists in the proleptic Gregorian calendar, from year 1 to chrono's last year
@@ -114,6 +117,54 @@ pub fn parse_date(s: &str, form: TextForm) -> Option<i64> {
     Some(date * 1_000_000 + i64::from(h) * 10_000 + i64::from(mi) * 100 + i64::from(se))
 }
 
+/// Whether `b` is a date [`parse_date`] reads, decided on the bytes without building it (the
+/// checks of `reprise verify`; a property test holds it to `parse_date`).
+pub fn is_date(b: &[u8], form: TextForm) -> bool {
+    if b.len() != 10 && b.len() != 19 {
+        return false;
+    }
+    let two = |i: usize| {
+        let (x, y) = (b[i].wrapping_sub(b'0'), b[i + 1].wrapping_sub(b'0'));
+        (x <= 9 && y <= 9).then(|| u32::from(x) * 10 + u32::from(y))
+    };
+    let (y, m, d) = if form.iso_dates {
+        if b[4] != b'-' || b[7] != b'-' {
+            return false;
+        }
+        (two(0).zip(two(2)).map(|(c, y)| c * 100 + y), two(5), two(8))
+    } else {
+        if b[2] != b'/' || b[5] != b'/' {
+            return false;
+        }
+        (two(6).zip(two(8)).map(|(c, y)| c * 100 + y), two(3), two(0))
+    };
+    let (Some(y), Some(m), Some(d)) = (y, m, d) else {
+        return false;
+    };
+    if !valid_ymd(y, m, d) {
+        return false;
+    }
+    b.len() == 10
+        || b[10] == b' '
+            && b[13] == b':'
+            && b[16] == b':'
+            && two(11).is_some_and(|h| h <= 23)
+            && two(14).is_some_and(|mi| mi <= 59)
+            && two(17).is_some_and(|s| s <= 59)
+}
+
+/// Whether `s` is an integer [`parse_number`] types as such, in its plain form (a sign, then
+/// 1 to 18 digits without a leading zero, or `0`): true means typed, false means ask
+/// [`parse_number`].
+pub fn is_plain_integer(s: &str) -> bool {
+    let b = s.as_bytes();
+    let digits = b.strip_prefix(b"-").unwrap_or(b);
+    !digits.is_empty()
+        && digits.len() <= 18
+        && digits.iter().all(u8::is_ascii_digit)
+        && (digits[0] != b'0' || digits == b"0" && digits.len() == b.len())
+}
+
 /// Renders a typed date back in the delivery's form.
 pub fn render_date(v: i64, form: TextForm, out: &mut String) {
     let (date, time) = if v >= 100_000_000 {
@@ -179,9 +230,17 @@ pub fn parse_number(s: &str, decimal: char, leading_zero: &mut Option<bool>) -> 
         Some(b) => (true, b),
         None => (false, s),
     };
-    let (int, frac) = match body.split_once(decimal) {
-        Some((i, f)) => (i, Some(f)),
-        None => (body, None),
+    let (int, frac) = match decimal
+        .is_ascii()
+        .then(|| memchr::memchr(decimal as u8, body.as_bytes()))
+    {
+        // An ASCII separator cuts the text at a character boundary.
+        Some(Some(at)) => (&body[..at], Some(&body[at + 1..])),
+        Some(None) => (body, None),
+        None => match body.split_once(decimal) {
+            Some((i, f)) => (i, Some(f)),
+            None => (body, None),
+        },
     };
     if !int.bytes().all(|b| b.is_ascii_digit()) {
         return None;
@@ -218,6 +277,7 @@ pub fn parse_number(s: &str, decimal: char, leading_zero: &mut Option<bool>) -> 
 
 /// Types one delivered value (already decoded); empty text is NULL. `leading_zero` is the
 /// column's form of numbers under 1 (see [`parse_number`]).
+#[inline]
 pub fn type_value(
     ty: ColumnType,
     text: Cow<'_, str>,
@@ -346,6 +406,23 @@ mod tests {
             let chrono = y >= 1
                 && i32::try_from(y).is_ok_and(|y| chrono::NaiveDate::from_ymd_opt(y, m, d).is_some());
             prop_assert_eq!(valid_ymd(y, m, d), chrono);
+        }
+
+        /// The check on bytes answers as the parse does.
+        #[test]
+        fn dates_are_checked_as_they_are_read(
+            s in "[0-9/: -]{0,20}|[0-3][0-9]/[01][0-9]/[0-9]{4}( [0-2][0-9]:[0-6][0-9]:[0-6][0-9])?|[0-9]{4}-[01][0-9]-[0-3][0-9]",
+            iso in proptest::bool::ANY,
+        ) {
+            let form = TextForm { decimal: ',', iso_dates: iso };
+            prop_assert_eq!(is_date(s.as_bytes(), form), parse_date(&s, form).is_some());
+        }
+
+        #[test]
+        fn a_plain_integer_is_typed(s in "-?[0-9]{0,20}|[0-9 ,+-]{0,6}") {
+            if is_plain_integer(&s) {
+                prop_assert!(matches!(parse_number(&s, ',', &mut None), Some(Value::Int(_))), "{}", s);
+            }
         }
 
         #[test]
