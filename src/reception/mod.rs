@@ -263,13 +263,38 @@ enum Order {
     Hashed,
 }
 
-/// A run of values in increasing order: the last one (its parts end to end) and the hashes of
-/// all of them.
+/// A run of values in increasing order: the last one and the hashes of all of them.
 #[derive(Default)]
 struct Run {
-    last: Vec<u8>,
-    ends: Vec<usize>,
+    last: Parts,
     hashes: Vec<u64>,
+}
+
+/// One value of some columns: its parts end to end.
+#[derive(Default)]
+struct Parts {
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl Parts {
+    fn set<'p>(&mut self, parts: impl IntoIterator<Item = &'p [u8]>) {
+        self.bytes.clear();
+        self.ends.clear();
+        for p in parts {
+            self.bytes.extend_from_slice(p);
+            self.ends.push(self.bytes.len());
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &[u8]> {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts.zip(&self.ends).map(|(a, &b)| &self.bytes[a..b])
+    }
+
+    fn equals(&self, parts: &[&[u8]]) -> bool {
+        self.ends.len() == parts.len() && self.iter().zip(parts).all(|(a, b)| a == *b)
+    }
 }
 
 /// Order of two trimmed parts: numbers written without leading zeros first, by value; then any
@@ -292,10 +317,9 @@ impl Run {
         if self.hashes.is_empty() {
             return true;
         }
-        let mut start = 0;
-        for (p, &end) in parts.iter().zip(&self.ends) {
-            match part_order(trim_blanks(p), &self.last[start..end]) {
-                std::cmp::Ordering::Equal => start = end,
+        for (p, last) in parts.iter().zip(self.last.iter()) {
+            match part_order(trim_blanks(p), last) {
+                std::cmp::Ordering::Equal => {}
                 o => return o == std::cmp::Ordering::Greater,
             }
         }
@@ -303,12 +327,7 @@ impl Run {
     }
 
     fn push(&mut self, parts: &[&[u8]], hash: u64) {
-        self.last.clear();
-        self.ends.clear();
-        for p in parts {
-            self.last.extend_from_slice(trim_blanks(p));
-            self.ends.push(self.last.len());
-        }
+        self.last.set(parts.iter().map(|p| trim_blanks(p)));
         self.hashes.push(hash);
     }
 }
@@ -472,31 +491,9 @@ struct RefCheck {
     kind: AnomalyKind,
     /// Values whose target table was not read yet.
     pending: Pending,
-    /// The last value found in the target, as delivered (parts end to end): the next record
-    /// often refers to the same one (the demands of one dossier follow one another).
-    found: Vec<u8>,
-    found_ends: Vec<usize>,
-}
-
-impl RefCheck {
-    fn is_last_found(&self, parts: &[&[u8]]) -> bool {
-        let mut start = 0;
-        self.found_ends.len() == parts.len()
-            && parts.iter().zip(&self.found_ends).all(|(p, &end)| {
-                let same = *p == &self.found[start..end];
-                start = end;
-                same
-            })
-    }
-
-    fn set_last_found(&mut self, parts: &[&[u8]]) {
-        self.found.clear();
-        self.found_ends.clear();
-        for p in parts {
-            self.found.extend_from_slice(p);
-            self.found_ends.push(self.found.len());
-        }
-    }
+    /// The last value found in the target, as delivered: the next record often refers to the
+    /// same one (the demands of one dossier follow one another).
+    found: Parts,
 }
 
 /// References waiting for their target table: their records and delivered parts, kept end to
@@ -612,14 +609,15 @@ struct Reception<'a, 'l> {
     progress: Progress,
 }
 
-/// Whether a value nobody keeps passes every check of its column, seen from its bytes (`text`
-/// when the record is ASCII; `decodes`: the bytes a single-byte encoding decodes). False sends
+/// Whether a value nobody keeps passes every check of its column, seen from its bytes (`ascii`:
+/// the record is ASCII in an ASCII-compatible encoding; `decodes`: the bytes a single-byte
+/// encoding decodes). False sends
 /// the value to the full reading, which says what is wrong with it: the answer only spares work,
 /// it never changes a verdict.
 fn unkept_is_clean(
     col: &Column,
     bytes: &[u8],
-    text: Option<&str>,
+    ascii: bool,
     controls: bool,
     decodes: Option<&[bool; 256]>,
     form: value::TextForm,
@@ -634,22 +632,19 @@ fn unkept_is_clean(
     if col.ty.is_text() {
         // One character per byte, each decoded without error, within the declared length.
         return col.length.is_none_or(|len| bytes.len() <= len as usize)
-            && (text.is_some() || decodes.is_some_and(|d| bytes.iter().all(|&b| d[b as usize])));
+            && (ascii || decodes.is_some_and(|d| bytes.iter().all(|&b| d[b as usize])));
     }
-    // A well-written date or number is ASCII, its text in any encoding a delivery may use.
-    let Some(text) = text.or_else(|| {
-        decodes
-            .filter(|_| bytes.is_ascii())
-            .and_then(|_| std::str::from_utf8(bytes).ok())
-    }) else {
+    // A well-written date or number is ASCII, which reads the same in the encodings that give a
+    // text or a table here (ASCII-compatible ones).
+    if !ascii && (decodes.is_none() || !bytes.is_ascii()) {
         return false;
-    };
+    }
     match col.ty {
-        ColumnType::Date => value::is_date(bytes, form),
-        ColumnType::Number => {
+        ColumnType::Date => value::date_of(bytes, form).is_some(),
+        ColumnType::Number => std::str::from_utf8(bytes).is_ok_and(|text| {
             value::is_plain_integer(text)
                 || value::parse_number(text, form.decimal, leading_zero).is_some()
-        }
+        }),
         _ => false,
     }
 }
@@ -986,8 +981,7 @@ impl<'a, 'l> Reception<'a, 'l> {
                         target_set: set,
                         kind,
                         pending: Pending::default(),
-                        found: Vec::new(),
-                        found_ends: Vec::new(),
+                        found: Parts::default(),
                     });
                 }
             }
@@ -1440,7 +1434,7 @@ impl<'a, 'l> Reception<'a, 'l> {
                 && unkept_is_clean(
                     col,
                     rec.field(ci),
-                    ascii_text.map(|all| rec.field_text(all, ci)),
+                    ascii_text.is_some(),
                     controls,
                     decodes,
                     t.info.form,
@@ -1652,11 +1646,11 @@ impl<'a, 'l> Reception<'a, 'l> {
                 continue;
             }
             if self.tables[tt].done {
-                if self.tables[ti].refs[r].is_last_found(&parts) {
+                if self.tables[ti].refs[r].found.equals(&parts) {
                     continue;
                 }
                 if self.tables[tt].targets[set].values.contains(&parts) {
-                    self.tables[ti].refs[r].set_last_found(&parts);
+                    self.tables[ti].refs[r].found.set(parts.iter().copied());
                 } else {
                     let value = parts
                         .iter()

@@ -40,17 +40,6 @@ pub enum Untyped {
     InvalidNumber,
 }
 
-/// The number a few digits write (the fixed-width parts of a date), or None.
-fn digits(s: &str) -> Option<u32> {
-    if s.is_empty() || s.len() > 9 {
-        return None;
-    }
-    s.bytes().try_fold(0u32, |n, b| {
-        let d = b.wrapping_sub(b'0');
-        (d <= 9).then_some(n * 10 + u32::from(d))
-    })
-}
-
 /// Whether a day exists in the proleptic Gregorian calendar, from year 1 to chrono's last year
 /// (the dates the rest of the program reads with chrono).
 fn valid_ymd(y: u32, m: u32, d: u32) -> bool {
@@ -68,89 +57,47 @@ fn valid_ymd(y: u32, m: u32, d: u32) -> bool {
 
 /// Parses a DATE in the delivery's form into `AAAAMMJJ` or `AAAAMMJJHHMISS`.
 pub fn parse_date(s: &str, form: TextForm) -> Option<i64> {
-    // Dates are ASCII; anything else (and slicing it by bytes) is not a date.
-    if !s.is_ascii() {
-        return None;
-    }
-    let b = s.as_bytes();
-    let (y, m, d, rest) = if form.iso_dates {
-        if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
-            return None;
-        }
-        (
-            digits(&s[0..4])?,
-            digits(&s[5..7])?,
-            digits(&s[8..10])?,
-            &s[10..],
-        )
-    } else {
-        if b.len() < 10 || b[2] != b'/' || b[5] != b'/' {
-            return None;
-        }
-        (
-            digits(&s[6..10])?,
-            digits(&s[3..5])?,
-            digits(&s[0..2])?,
-            &s[10..],
-        )
-    };
-    if !valid_ymd(y, m, d) {
-        return None;
-    }
-    let date = i64::from(y) * 10_000 + i64::from(m) * 100 + i64::from(d);
-    if rest.is_empty() {
-        return Some(date);
-    }
-    let t = rest.strip_prefix(' ')?.as_bytes();
-    if t.len() != 8 || t[2] != b':' || t[5] != b':' {
-        return None;
-    }
-    let rest = &rest[1..];
-    let (h, mi, se) = (
-        digits(&rest[0..2])?,
-        digits(&rest[3..5])?,
-        digits(&rest[6..8])?,
-    );
-    if h > 23 || mi > 59 || se > 59 {
-        return None;
-    }
-    Some(date * 1_000_000 + i64::from(h) * 10_000 + i64::from(mi) * 100 + i64::from(se))
+    date_of(s.as_bytes(), form)
 }
 
-/// Whether `b` is a date [`parse_date`] reads, decided on the bytes without building it (the
-/// checks of `reprise verify`; a property test holds it to `parse_date`).
-pub fn is_date(b: &[u8], form: TextForm) -> bool {
+/// [`parse_date`] on the delivered bytes: every position of a date is a digit or a separator,
+/// so a date is ASCII and reads the same in every encoding of a delivery (`reprise verify`
+/// checks dates this way, without decoding them).
+pub fn date_of(b: &[u8], form: TextForm) -> Option<i64> {
     if b.len() != 10 && b.len() != 19 {
-        return false;
+        return None;
     }
     let two = |i: usize| {
         let (x, y) = (b[i].wrapping_sub(b'0'), b[i + 1].wrapping_sub(b'0'));
         (x <= 9 && y <= 9).then(|| u32::from(x) * 10 + u32::from(y))
     };
-    let (y, m, d) = if form.iso_dates {
+    let (century, year, m, d) = if form.iso_dates {
         if b[4] != b'-' || b[7] != b'-' {
-            return false;
+            return None;
         }
-        (two(0).zip(two(2)).map(|(c, y)| c * 100 + y), two(5), two(8))
+        (two(0)?, two(2)?, two(5)?, two(8)?)
     } else {
         if b[2] != b'/' || b[5] != b'/' {
-            return false;
+            return None;
         }
-        (two(6).zip(two(8)).map(|(c, y)| c * 100 + y), two(3), two(0))
+        (two(6)?, two(8)?, two(3)?, two(0)?)
     };
-    let (Some(y), Some(m), Some(d)) = (y, m, d) else {
-        return false;
-    };
+    let y = century * 100 + year;
     if !valid_ymd(y, m, d) {
-        return false;
+        return None;
     }
-    b.len() == 10
-        || b[10] == b' '
-            && b[13] == b':'
-            && b[16] == b':'
-            && two(11).is_some_and(|h| h <= 23)
-            && two(14).is_some_and(|mi| mi <= 59)
-            && two(17).is_some_and(|s| s <= 59)
+    let date = i64::from(y) * 10_000 + i64::from(m) * 100 + i64::from(d);
+    if b.len() == 10 {
+        return Some(date);
+    }
+    if b[10] != b' ' || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let (h, mi, se) = (two(11)?, two(14)?, two(17)?);
+    if h > 23 || mi > 59 || se > 59 {
+        return None;
+    }
+    Some(date * 1_000_000 + i64::from(h) * 10_000 + i64::from(mi) * 100 + i64::from(se))
 }
 
 /// Whether `s` is an integer [`parse_number`] types as such, in its plain form (a sign, then
@@ -318,6 +265,66 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    fn digits(s: &str) -> Option<u32> {
+        if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+            s.parse().ok()
+        } else {
+            None
+        }
+    }
+
+    /// The reading of dates before it moved to bytes, field by field on the text: the
+    /// reference of the property test.
+    fn reference_date(s: &str, form: TextForm) -> Option<i64> {
+        // Dates are ASCII; anything else (and slicing it by bytes) is not a date.
+        if !s.is_ascii() {
+            return None;
+        }
+        let b = s.as_bytes();
+        let (y, m, d, rest) = if form.iso_dates {
+            if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
+                return None;
+            }
+            (
+                digits(&s[0..4])?,
+                digits(&s[5..7])?,
+                digits(&s[8..10])?,
+                &s[10..],
+            )
+        } else {
+            if b.len() < 10 || b[2] != b'/' || b[5] != b'/' {
+                return None;
+            }
+            (
+                digits(&s[6..10])?,
+                digits(&s[3..5])?,
+                digits(&s[0..2])?,
+                &s[10..],
+            )
+        };
+        if !valid_ymd(y, m, d) {
+            return None;
+        }
+        let date = i64::from(y) * 10_000 + i64::from(m) * 100 + i64::from(d);
+        if rest.is_empty() {
+            return Some(date);
+        }
+        let t = rest.strip_prefix(' ')?.as_bytes();
+        if t.len() != 8 || t[2] != b':' || t[5] != b':' {
+            return None;
+        }
+        let rest = &rest[1..];
+        let (h, mi, se) = (
+            digits(&rest[0..2])?,
+            digits(&rest[3..5])?,
+            digits(&rest[6..8])?,
+        );
+        if h > 23 || mi > 59 || se > 59 {
+            return None;
+        }
+        Some(date * 1_000_000 + i64::from(h) * 10_000 + i64::from(mi) * 100 + i64::from(se))
+    }
+
     const F: TextForm = TextForm {
         decimal: ',',
         iso_dates: false,
@@ -408,14 +415,14 @@ mod tests {
             prop_assert_eq!(valid_ymd(y, m, d), chrono);
         }
 
-        /// The check on bytes answers as the parse does.
+        /// The reading on bytes answers as the reading on text did.
         #[test]
-        fn dates_are_checked_as_they_are_read(
-            s in "[0-9/: -]{0,20}|[0-3][0-9]/[01][0-9]/[0-9]{4}( [0-2][0-9]:[0-6][0-9]:[0-6][0-9])?|[0-9]{4}-[01][0-9]-[0-3][0-9]",
+        fn dates_are_read_as_they_were(
+            s in "[0-9/: -]{0,20}|[0-3][0-9]/[01][0-9]/[0-9]{4}( [0-2][0-9]:[0-6][0-9]:[0-6][0-9])?|[0-9]{4}-[01][0-9]-[0-3][0-9]( [0-2][0-9]:[0-6][0-9]:[0-6][0-9])?",
             iso in proptest::bool::ANY,
         ) {
             let form = TextForm { decimal: ',', iso_dates: iso };
-            prop_assert_eq!(is_date(s.as_bytes(), form), parse_date(&s, form).is_some());
+            prop_assert_eq!(parse_date(&s, form), reference_date(&s, form));
         }
 
         #[test]

@@ -85,8 +85,9 @@ pub fn connect(path: &Path, flags: OpenFlags) -> rusqlite::Result<Connection> {
     Connection::open_with_flags(path, flags)
 }
 
-/// An in-memory connection, opened as [`connect`] does.
-pub fn connect_in_memory() -> rusqlite::Result<Connection> {
+/// An in-memory connection, opened as [`connect`] does (unit tests).
+#[cfg(test)]
+pub(crate) fn connect_in_memory() -> rusqlite::Result<Connection> {
     sqlcipher_ready();
     Connection::open_in_memory()
 }
