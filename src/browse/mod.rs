@@ -449,8 +449,16 @@ pub fn rows_of(
         .collect())
 }
 
-/// The page of `req` that starts at position `from` (0-based) of a view's records `ids`.
-fn page_of(store: &Store, req: &PageRequest, ids: &[u32], from: usize) -> Result<Page, StoreError> {
+/// The page of `req` out of a view's records `ids` in order (all of them, or its first ones):
+/// from the position `req` starts at, or after the record it names.
+pub fn page_of(store: &Store, req: &PageRequest, ids: &[u32]) -> Result<Page, StoreError> {
+    let from = match &req.start {
+        Start::Position(n) => usize::try_from(n - 1).unwrap_or(0),
+        Start::After { rowid, .. } => ids
+            .iter()
+            .position(|&r| i64::from(r) == *rowid)
+            .map_or(ids.len(), |i| i + 1),
+    };
     let from = from.min(ids.len());
     let to = (from + req.limit).min(ids.len());
     let mut p = rows_by_record(store, &req.table, &ids[from..to])?;
@@ -459,6 +467,22 @@ fn page_of(store: &Store, req: &PageRequest, ids: &[u32], from: usize) -> Result
         rowid: i64::from(ids[to - 1]),
     });
     Ok(p)
+}
+
+/// Whether [`page`] reads `req` out of the view's whole order ([`view_order`]): a filtered view,
+/// or a sort whose first entries no column index gives, when that order is cheap. Whoever pages
+/// the same view can keep that order and read its pages with [`page_of`].
+pub fn reads_whole_order(store: &Store, req: &PageRequest) -> Result<bool, StoreError> {
+    if req.sort.is_none() && req.filters.is_empty() {
+        return Ok(false);
+    }
+    if let (true, Some((c, _)), Start::Position(_)) =
+        (req.filters.is_empty(), &req.sort, &req.start)
+        && store.has_column_index(&store.table(&req.table)?, c)?
+    {
+        return Ok(false);
+    }
+    order_is_cheap(store, req)
 }
 
 /// One page of a table. A sorted or filtered view whose order is cheap is read through
@@ -472,19 +496,11 @@ pub fn page(store: &Store, req: &PageRequest) -> Result<Page, StoreError> {
         let table = store.table(&req.table)?;
         let from = usize::try_from(n - 1).unwrap_or(0);
         if let Some(ids) = store.first_in_order(&table, c, *desc, from + req.limit + 1)? {
-            return page_of(store, req, &ids, from);
+            return page_of(store, req, &ids);
         }
     }
     if (req.sort.is_some() || !req.filters.is_empty()) && order_is_cheap(store, req)? {
-        let ids = view_order(store, req)?;
-        let from = match &req.start {
-            Start::Position(n) => usize::try_from(n - 1).unwrap_or(0),
-            Start::After { rowid, .. } => ids
-                .iter()
-                .position(|&r| i64::from(r) == *rowid)
-                .map_or(ids.len(), |i| i + 1),
-        };
-        return page_of(store, req, &ids, from);
+        return page_of(store, req, &view_order(store, req)?);
     }
     let table = store.table(&req.table)?;
     let columns = store.columns(table.id)?;

@@ -911,16 +911,25 @@ impl Store {
             return Err(StoreError::UnknownTable(format!("colonne {column}")));
         };
         let position = usize::try_from(position).map_err(|_| damaged())?;
-        let r = sorted.zip(blocks);
-        Ok(r.map(|(sorted, blocks)| Indexed {
+        let Some((sorted, blocks)) = sorted.zip(blocks) else {
+            return Ok(None);
+        };
+        let kind = if sorted {
+            Kind::Sorted
+        } else {
+            Kind::Blocks(u32::try_from(blocks).map_err(|_| damaged())?)
+        };
+        Ok(Some(Indexed {
             column,
             position,
-            kind: if sorted {
-                Kind::Sorted
-            } else {
-                Kind::Blocks(u32::try_from(blocks).unwrap_or(0))
-            },
+            kind,
         }))
+    }
+
+    /// Whether `column` of `t` has a column index (a `reprise-store-2` store has none: SQLite's
+    /// B-trees answer there).
+    pub fn has_column_index(&self, t: &StoredTable, column: &str) -> Result<bool, StoreError> {
+        Ok(self.indexed(t, column)?.is_some())
     }
 
     /// Whether the values of `column` can be read in order without sorting the table: it has a
@@ -1166,7 +1175,8 @@ impl Store {
         };
         let rows = u32::try_from(t.rows).map_err(|_| damaged())?;
         let count = count.min(rows as usize);
-        let mut out = Vec::with_capacity(count);
+        // The row count comes from the store: trusted for the size of the list, within reason.
+        let mut out = Vec::with_capacity(count.min(1 << 26));
         match (ix.kind, descending) {
             (Kind::Sorted, false) => out.extend((1..=rows).take(count)),
             (Kind::Sorted, true) => out.extend((1..=rows).rev().take(count)),
@@ -1209,27 +1219,7 @@ impl Store {
         column: &str,
         descending: bool,
     ) -> Result<Option<Vec<u32>>, StoreError> {
-        let Some(ix) = self.indexed(t, column)? else {
-            return Ok(None);
-        };
-        // The row count comes from the store: trusted for the size of the list, within reason.
-        let mut out = Vec::with_capacity(usize::try_from(t.rows).unwrap_or(0).min(1 << 26));
-        match ix.kind {
-            Kind::Sorted => {
-                let n = u32::try_from(t.rows).map_err(|_| damaged())?;
-                out.extend(1..=n);
-            }
-            Kind::Blocks(_) => {
-                self.scan(t, ix, None, None, &mut |_, r| {
-                    out.extend_from_slice(r);
-                    true
-                })?;
-            }
-        }
-        if descending {
-            out.reverse();
-        }
-        Ok(Some(out))
+        self.first_in_order(t, column, descending, usize::MAX)
     }
 }
 

@@ -677,7 +677,7 @@ fn grid_thread(
                 if generation < latest.load(Ordering::SeqCst) {
                     continue;
                 }
-                // The first page of a filtered view may have computed this order already.
+                // A page of this view may have computed its order already.
                 let result = match &order {
                     Some((k, ids)) if *k == view_key(&req) => Ok(ids.len() as i64),
                     _ => {
@@ -722,12 +722,11 @@ fn grid_thread(
                 };
                 let plain = req.sort.is_none() && req.filters.is_empty();
                 let key = view_key(&req);
-                // A filtered view's first page needs its whole order (the filters are checked
-                // on every row): computed here once and kept for the order request that follows.
-                if !req.filters.is_empty()
-                    && start_position.is_some()
-                    && order.as_ref().is_none_or(|(k, _)| *k != key)
-                    && browse::order_is_cheap(&store, &req).unwrap_or(false)
+                // A page read out of the view's whole order (a filtered view, a sort without
+                // column index): the order is computed here once and kept for the order request
+                // and the pages that follow.
+                if order.as_ref().is_none_or(|(k, _)| *k != key)
+                    && browse::reads_whole_order(&store, &req).unwrap_or(false)
                     && let Ok(ids) = browse::view_order(&store, &req)
                 {
                     order = Some((key.clone(), ids));
@@ -749,14 +748,10 @@ fn grid_thread(
                     wake();
                     continue;
                 }
-                let paged = match (ordered, start_position) {
-                    // A position of an ordered view: its records, read at once.
-                    (Some(ids), Some(p)) => {
-                        let from = usize::try_from(p - 1).unwrap_or(0).min(ids.len());
-                        let to = (from + req.limit).min(ids.len());
-                        browse::rows_by_record(&store, &req.table, &ids[from..to])
-                    }
-                    _ => browse::page(&store, &req),
+                let paged = match ordered {
+                    // A page of a view whose order is known: its records, read at once.
+                    Some(ids) => browse::page_of(&store, &req, ids),
+                    None => browse::page(&store, &req),
                 };
                 let result = paged.and_then(|p| {
                     if !with_labels {
