@@ -607,7 +607,15 @@ struct Reception<'a, 'l> {
     warnings: Vec<String>,
     summary: SummaryBuilder,
     progress: Progress,
+    /// Strings of the text values of the previous record, emptied: the next record's texts are
+    /// copied into them rather than into new allocations.
+    spare: Vec<String>,
 }
+
+/// At most so many emptied strings are kept for the next record, each of at most so many bytes
+/// (a 50 MB value is not kept for the values that follow).
+const SPARE_STRINGS: usize = 1024;
+const SPARE_CAPACITY: usize = 4096;
 
 /// Whether a value nobody keeps passes every check of its column, seen from its bytes (`ascii`:
 /// the record is ASCII in an ASCII-compatible encoding; `decodes`: the bytes a single-byte
@@ -1416,7 +1424,15 @@ impl<'a, 'l> Reception<'a, 'l> {
                 },
             ));
         }
-        values.clear();
+        for v in values.drain(..) {
+            if let Value::Text(mut s) = v
+                && self.spare.len() < SPARE_STRINGS
+                && s.capacity() <= SPARE_CAPACITY
+            {
+                s.clear();
+                self.spare.push(s);
+            }
+        }
         // Most records are ASCII and free of control characters (the reader says so): then
         // every field is already its text, and no field needs looking at byte by byte.
         let ascii_text = (encoding.is_ascii_compatible() && rec.ascii)
@@ -1495,8 +1511,13 @@ impl<'a, 'l> Reception<'a, 'l> {
                 values.push(Value::Null);
                 continue;
             }
-            let (v, untyped) =
-                value::type_value(col.ty, text, t.info.form, &mut t.leading_zero[ci]);
+            let (v, untyped) = value::type_value_in(
+                col.ty,
+                text,
+                t.info.form,
+                &mut t.leading_zero[ci],
+                &mut self.spare,
+            );
             if let Some(u) = untyped {
                 let (kind, detail) = match u {
                     Untyped::ImpossibleDate => (
@@ -2126,6 +2147,7 @@ pub fn receive<'a>(
         warnings: Vec::new(),
         summary: SummaryBuilder::default(),
         progress: Progress::default(),
+        spare: Vec::new(),
         opts,
     };
     let cancel = r.opts.cancel;

@@ -231,21 +231,40 @@ pub fn type_value(
     form: TextForm,
     leading_zero: &mut Option<bool>,
 ) -> (Value, Option<Untyped>) {
+    type_value_in(ty, text, form, leading_zero, &mut Vec::new())
+}
+
+/// [`type_value`], a text value copied into one of the `spare` strings when it needs a copy.
+#[inline]
+pub fn type_value_in(
+    ty: ColumnType,
+    text: Cow<'_, str>,
+    form: TextForm,
+    leading_zero: &mut Option<bool>,
+    spare: &mut Vec<String>,
+) -> (Value, Option<Untyped>) {
     if text.is_empty() {
         return (Value::Null, None);
     }
+    let own = |text: Cow<'_, str>, spare: &mut Vec<String>| match text {
+        Cow::Owned(s) => s,
+        Cow::Borrowed(b) => match spare.pop() {
+            Some(mut s) => {
+                s.push_str(b);
+                s
+            }
+            None => b.to_string(),
+        },
+    };
     match ty {
-        ColumnType::Char | ColumnType::Varchar2 => (Value::Text(text.into_owned()), None),
+        ColumnType::Char | ColumnType::Varchar2 => (Value::Text(own(text, spare)), None),
         ColumnType::Date => match parse_date(&text, form) {
             Some(v) => (Value::Int(v), None),
-            None => (
-                Value::Text(text.into_owned()),
-                Some(Untyped::ImpossibleDate),
-            ),
+            None => (Value::Text(own(text, spare)), Some(Untyped::ImpossibleDate)),
         },
         ColumnType::Number => match parse_number(&text, form.decimal, leading_zero) {
             Some(v) => (v, None),
-            None => (Value::Text(text.into_owned()), Some(Untyped::InvalidNumber)),
+            None => (Value::Text(own(text, spare)), Some(Untyped::InvalidNumber)),
         },
     }
 }
@@ -264,6 +283,38 @@ pub fn render(ty: ColumnType, v: &Value, form: TextForm, leading_zero: bool, out
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_spare_string_takes_a_borrowed_text_and_the_value_is_the_same() {
+        let form = TextForm {
+            decimal: ',',
+            iso_dates: false,
+        };
+        let mut spare = vec![String::with_capacity(64)];
+        let ptr = spare[0].as_ptr();
+        let mut lz = None;
+        let (v, u) = type_value_in(
+            ColumnType::Varchar2,
+            "DUPONT".into(),
+            form,
+            &mut lz,
+            &mut spare,
+        );
+        assert!(matches!(&v, Value::Text(t) if t == "DUPONT" && t.as_ptr() == ptr));
+        assert!(u.is_none() && spare.is_empty());
+        // No spare left, or a value that types: as type_value.
+        for (ty, text) in [
+            (ColumnType::Char, "X"),
+            (ColumnType::Date, "31/02/1990"),
+            (ColumnType::Date, "01/02/1990"),
+            (ColumnType::Number, "1,50"),
+            (ColumnType::Number, "abc"),
+        ] {
+            let a = type_value_in(ty, text.into(), form, &mut None, &mut spare);
+            let b = type_value(ty, text.into(), form, &mut None);
+            assert_eq!(format!("{a:?}"), format!("{b:?}"), "{text}");
+        }
+    }
 
     fn digits(s: &str) -> Option<u32> {
         if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {

@@ -53,17 +53,96 @@ impl rusqlite::ToSql for Value {
     }
 }
 
-pub(crate) struct Row {
+/// A value of a batch: a text is a range of the batch's text buffer.
+#[derive(Clone, Copy)]
+enum Cell {
+    Null,
+    Int(i64),
+    Real(f64),
+    Text(usize, usize),
+}
+
+/// A row of a batch: its values are `cells[previous row's end..end]`.
+struct Head {
     table: usize,
     record: u64,
     seq: u64,
-    values: Vec<Value>,
-    raw: Option<Vec<u8>>,
+    end: usize,
+    raw: Option<(usize, usize)>,
+}
+
+/// Rows sent to the writer together, their values kept in a few buffers rather than one
+/// allocation per value; the writer sends the emptied buffers back to be filled again.
+#[derive(Default)]
+pub(crate) struct Rows {
+    heads: Vec<Head>,
+    cells: Vec<Cell>,
+    text: String,
+    raw: Vec<u8>,
+}
+
+impl Rows {
+    fn len(&self) -> usize {
+        self.heads.len()
+    }
+
+    fn push(&mut self, table: usize, record: u64, seq: u64, values: &[Value], raw: Option<&[u8]>) {
+        for v in values {
+            self.cells.push(match v {
+                Value::Null => Cell::Null,
+                Value::Int(i) => Cell::Int(*i),
+                Value::Real(f) => Cell::Real(*f),
+                Value::Text(t) => {
+                    let start = self.text.len();
+                    self.text.push_str(t);
+                    Cell::Text(start, self.text.len())
+                }
+            });
+        }
+        let raw = raw.map(|r| {
+            let start = self.raw.len();
+            self.raw.extend_from_slice(r);
+            (start, self.raw.len())
+        });
+        self.heads.push(Head {
+            table,
+            record,
+            seq,
+            end: self.cells.len(),
+            raw,
+        });
+    }
+
+    fn clear(&mut self) {
+        self.heads.clear();
+        self.cells.clear();
+        self.text.clear();
+        self.raw.clear();
+    }
+
+    /// The rows: (head, values, raw bytes).
+    fn iter(&self) -> impl Iterator<Item = (&Head, &[Cell], Option<&[u8]>)> {
+        let mut start = 0;
+        self.heads.iter().map(move |h| {
+            let cells = &self.cells[start..h.end];
+            start = h.end;
+            (h, cells, h.raw.map(|(a, b)| &self.raw[a..b]))
+        })
+    }
+
+    fn value_of<'a>(&'a self, c: &Cell) -> ToSqlOutput<'a> {
+        ToSqlOutput::Borrowed(match *c {
+            Cell::Null => ValueRef::Null,
+            Cell::Int(i) => ValueRef::Integer(i),
+            Cell::Real(f) => ValueRef::Real(f),
+            Cell::Text(a, b) => ValueRef::Text(&self.text.as_bytes()[a..b]),
+        })
+    }
 }
 
 pub(crate) enum Msg {
     Begin(usize, Box<TableInfo>),
-    Rows(Vec<Row>),
+    Rows(Rows),
     /// A sorted run of a column's index (table, column position), kept until the table ends.
     Run(usize, usize, Blocks),
     /// The column indexes of a table, built on the reception's side.
@@ -82,7 +161,9 @@ const BATCH: usize = 4096;
 /// The reception's [`Loader`] for an import: batches and sends to the writer thread.
 pub(crate) struct StoreLoader {
     tx: Option<SyncSender<Msg>>,
-    rows: Vec<Row>,
+    rows: Rows,
+    /// Batches the writer has emptied, to be filled again.
+    emptied: Receiver<Rows>,
     anomalies: Vec<Anomaly>,
     failure: Arc<Mutex<Option<String>>>,
     /// By table, the column indexes being built: (column position, builder).
@@ -107,15 +188,20 @@ impl StoreLoader {
     }
 
     fn flush(&mut self) -> Result<(), LoadError> {
-        if !self.rows.is_empty() {
-            let rows = std::mem::take(&mut self.rows);
-            self.send(Msg::Rows(rows))?;
+        if self.rows.len() > 0 {
+            self.send_rows()?;
         }
         if !self.anomalies.is_empty() {
             let a = std::mem::take(&mut self.anomalies);
             self.send(Msg::Anomalies(a))?;
         }
         Ok(())
+    }
+
+    fn send_rows(&mut self) -> Result<(), LoadError> {
+        let next = self.emptied.try_recv().unwrap_or_default();
+        let rows = std::mem::replace(&mut self.rows, next);
+        self.send(Msg::Rows(rows))
     }
 
     /// Sends what is left and closes the channel.
@@ -169,16 +255,9 @@ impl Loader for StoreLoader {
                 self.send(Msg::Run(index, p, run))?;
             }
         }
-        self.rows.push(Row {
-            table: index,
-            record,
-            seq: file_record,
-            values: std::mem::take(values),
-            raw: raw.map(<[u8]>::to_vec),
-        });
+        self.rows.push(index, record, file_record, values, raw);
         if self.rows.len() >= BATCH {
-            let rows = std::mem::replace(&mut self.rows, Vec::with_capacity(BATCH));
-            self.send(Msg::Rows(rows))?;
+            self.send_rows()?;
         }
         Ok(())
     }
@@ -226,12 +305,13 @@ pub(crate) fn spawn(
     application: String,
 ) -> (StoreLoader, WriterHandle) {
     let (tx, rx) = sync_channel(2);
+    let (give_back, emptied) = std::sync::mpsc::channel();
     let failure = Arc::new(Mutex::new(None));
     let f2 = failure.clone();
     let handle = std::thread::Builder::new()
         .name("reprise-store-writer".into())
         .spawn(move || {
-            let r = write_all(&conn, delivery_id, &application, rx);
+            let r = write_all(&conn, delivery_id, &application, rx, give_back);
             match r {
                 Ok(()) => Ok(conn),
                 Err(e) => {
@@ -246,7 +326,8 @@ pub(crate) fn spawn(
     (
         StoreLoader {
             tx: Some(tx),
-            rows: Vec::with_capacity(BATCH),
+            rows: Rows::default(),
+            emptied,
             anomalies: Vec::new(),
             failure,
             indexes: HashMap::new(),
@@ -275,6 +356,7 @@ fn write_all(
     delivery_id: i64,
     app: &str,
     rx: Receiver<Msg>,
+    give_back: std::sync::mpsc::Sender<Rows>,
 ) -> Result<(), StoreError> {
     let mut tables: HashMap<usize, Open<'_>> = HashMap::new();
     let mut raw_stmt =
@@ -358,39 +440,42 @@ fn write_all(
                     },
                 );
             }
-            Msg::Rows(rows) => {
-                for row in rows {
-                    let t = tables.get_mut(&row.table).ok_or_else(|| {
-                        StoreError::Sqlite(format!("table {} inconnue", row.table))
+            Msg::Rows(mut rows) => {
+                for (head, cells, raw) in rows.iter() {
+                    let t = tables.get_mut(&head.table).ok_or_else(|| {
+                        StoreError::Sqlite(format!("table {} inconnue", head.table))
                     })?;
-                    let rowid = row.record as i64;
+                    let rowid = head.record as i64;
                     // Bound one by one, a NULL only where the previous row had a value (a
                     // binding stays from one row to the next): most rows leave many columns
                     // empty.
                     t.insert.raw_bind_parameter(1, rowid)?;
-                    if row.values.len() != t.nulls.len() {
+                    if cells.len() != t.nulls.len() {
                         return Err(StoreError::Sqlite(format!(
                             "{} valeurs pour {} colonnes",
-                            row.values.len(),
+                            cells.len(),
                             t.nulls.len()
                         )));
                     }
-                    for (i, v) in row.values.iter().enumerate() {
-                        let null = matches!(v, Value::Null);
+                    for (i, c) in cells.iter().enumerate() {
+                        let null = matches!(c, Cell::Null);
                         if !(null && t.nulls[i]) {
-                            t.insert.raw_bind_parameter(i + 2, v)?;
+                            t.insert.raw_bind_parameter(i + 2, rows.value_of(c))?;
                             t.nulls[i] = null;
                         }
                     }
                     if t.shared {
                         t.insert
-                            .raw_bind_parameter(row.values.len() + 2, row.seq as i64)?;
+                            .raw_bind_parameter(cells.len() + 2, head.seq as i64)?;
                     }
                     t.insert.raw_execute()?;
-                    if let Some(raw) = &row.raw {
+                    if let Some(raw) = raw {
                         raw_stmt.execute(params![t.id, rowid, raw])?;
                     }
                 }
+                rows.clear();
+                // A loader that is gone needs no more batches.
+                let _ = give_back.send(rows);
             }
             Msg::End {
                 index,
@@ -459,4 +544,69 @@ fn write_all(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A row as the test sees it: table, record, values shown, raw bytes.
+    type Seen = (usize, u64, Vec<String>, Option<Vec<u8>>);
+
+    fn texts(rows: &Rows) -> Vec<Seen> {
+        rows.iter()
+            .map(|(h, cells, raw)| {
+                let values = cells
+                    .iter()
+                    .map(|c| match rows.value_of(c) {
+                        ToSqlOutput::Borrowed(ValueRef::Null) => "NULL".to_string(),
+                        ToSqlOutput::Borrowed(ValueRef::Integer(i)) => format!("i{i}"),
+                        ToSqlOutput::Borrowed(ValueRef::Real(f)) => format!("r{f}"),
+                        ToSqlOutput::Borrowed(ValueRef::Text(t)) => {
+                            format!("t{}", String::from_utf8_lossy(t))
+                        }
+                        _ => unreachable!(),
+                    })
+                    .collect();
+                (h.table, h.record, values, raw.map(<[u8]>::to_vec))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_batch_gives_back_each_row_as_pushed_and_is_filled_again_once_emptied() {
+        let mut rows = Rows::default();
+        let first = [
+            Value::Text("DUPONT".into()),
+            Value::Null,
+            Value::Int(19_700_101),
+            Value::Text("é".into()),
+        ];
+        let second = [Value::Real(0.5), Value::Text(String::new())];
+        rows.push(0, 1, 1, &first, None);
+        rows.push(3, 2, 7, &second, Some(b"0,5;\r\n"));
+        let expected = vec![
+            (
+                0,
+                1,
+                vec!["tDUPONT", "NULL", "i19700101", "té"]
+                    .into_iter()
+                    .map(String::from)
+                    .collect(),
+                None,
+            ),
+            (
+                3,
+                2,
+                vec!["r0.5".to_string(), "t".to_string()],
+                Some(b"0,5;\r\n".to_vec()),
+            ),
+        ];
+        assert_eq!(texts(&rows), expected);
+        assert_eq!(rows.iter().nth(1).map(|(h, _, _)| h.seq), Some(7));
+        rows.clear();
+        assert_eq!(rows.len(), 0);
+        rows.push(1, 9, 9, &second[..1], None);
+        assert_eq!(texts(&rows), vec![(1, 9, vec!["r0.5".to_string()], None)]);
+    }
 }
