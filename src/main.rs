@@ -15,6 +15,14 @@ fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
+    // Diagnostics on standard error only when asked for (`REPRISE_LOG=debug`): the phases of an
+    // import and their durations, for instance.
+    if let Ok(filter) = tracing_subscriber::EnvFilter::try_from_env("REPRISE_LOG") {
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .init();
+    }
     let cli = reprise::cli::parse();
     match cli.command {
         Some(command) => reprise::cli::run(command),

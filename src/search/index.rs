@@ -240,6 +240,7 @@ fn r_nir15(v: &Option<String>) -> Option<(String, Option<String>)> {
 /// over every active delivery of the store (call after `build`; `postings` has every person of
 /// the store).
 pub fn finish(conn: &Connection, postings: Collector) -> Result<(), StoreError> {
+    let t = std::time::Instant::now();
     conn.execute_batch(
         "CREATE INDEX IF NOT EXISTS _persons_dossier ON _persons(dossier);
          CREATE INDEX IF NOT EXISTS _persons_link ON _persons(link_dossier)
@@ -266,6 +267,10 @@ pub fn finish(conn: &Connection, postings: Collector) -> Result<(), StoreError> 
     conn.execute_batch(
         "CREATE INDEX IF NOT EXISTS _links_a ON _links(a); CREATE INDEX IF NOT EXISTS _links_b ON _links(b);",
     )?;
+    tracing::debug!(
+        "index des personnes et liens en {:.2} s",
+        t.elapsed().as_secs_f64()
+    );
     postings.write(conn)?;
     Ok(())
 }

@@ -27,11 +27,21 @@ const PRIMARY_CONSONANTS: [(&str, &str); 11] = [
 ];
 
 /// Replaces every `from` by `to`, left to right, as `str::replace` does (a word rarely holds
-/// any: nothing is copied then).
-fn replace(s: &mut String, from: &str, to: &str) {
+/// any: nothing is copied then). Returns whether it replaced any.
+fn replace(s: &mut String, from: &str, to: &str) -> bool {
     if s.contains(from) {
         *s = s.replace(from, to);
+        true
+    } else {
+        false
     }
+}
+
+/// The set of the letters A to Z of `s`, one bit each.
+fn letters(s: &str) -> u32 {
+    s.bytes()
+        .filter(u8::is_ascii_uppercase)
+        .fold(0, |m, c| m | 1 << (c - b'A'))
 }
 
 /// The Soundex2 key of a word (blanks and other characters are ignored); empty for no letter.
@@ -43,9 +53,14 @@ pub fn soundex2(word: &str) -> String {
     if s.is_empty() {
         return String::new();
     }
-    // Primary consonants, each replacement over the whole word before the next.
+    // Primary consonants, each replacement over the whole word before the next. A word that
+    // lacks a letter of a pattern, even after the replacements before it, cannot hold it.
+    let mut present = letters(&s);
     for (from, to) in PRIMARY_CONSONANTS {
-        replace(&mut s, from, to);
+        let needed = letters(from);
+        if present & needed == needed && replace(&mut s, from, to) {
+            present |= letters(to);
+        }
     }
     // From here on, letters A to Z only: one byte each.
     let mut b = s.into_bytes();

@@ -178,7 +178,9 @@ pub fn split_others(joined: &str) -> Vec<String> {
         .collect()
 }
 
-type Lists = HashMap<String, Builder>;
+/// The lists by key: hashed with foldhash (seeded per process), much faster than SipHash on
+/// short keys.
+type Lists = HashMap<String, Builder, foldhash::fast::RandomState>;
 
 /// Persons sent to the thread that computes their keys, by batches.
 const PERSONS_BATCH: usize = 2048;
@@ -198,7 +200,7 @@ impl Collector {
         let handle = std::thread::Builder::new()
             .name("reprise-postings".into())
             .spawn(move || {
-                let mut lists = Lists::new();
+                let mut lists = Lists::default();
                 for batch in rx {
                     for p in batch {
                         let names = PersonNames {
@@ -266,9 +268,14 @@ impl Collector {
     pub fn write(mut self, conn: &Connection) -> Result<(), StoreError> {
         self.send();
         self.tx = None;
+        let t = std::time::Instant::now();
         let lists = self.handle.join().map_err(|_| {
             StoreError::Sqlite("le calcul des clés de recherche s'est arrêté brutalement".into())
         })?;
+        tracing::debug!(
+            "clés de recherche attendues {:.2} s",
+            t.elapsed().as_secs_f64()
+        );
         conn.execute("DELETE FROM _postings", [])?;
         let mut keys: Vec<(String, Builder)> = lists.into_iter().collect();
         keys.sort_unstable_by(|a, b| a.0.cmp(&b.0));

@@ -281,6 +281,12 @@ pub fn import<'a>(
     let profiles = opts.receive.profiles;
     let (loader, handle) = writer::spawn(conn, delivery_id, application.clone());
     let mut loader = loader;
+    let started = std::time::Instant::now();
+    let phase = |name: &str, since: &mut std::time::Instant| {
+        tracing::debug!("import : {name} en {:.2} s", since.elapsed().as_secs_f64());
+        *since = std::time::Instant::now();
+    };
+    let mut since = started;
     let received = reception::receive(delivery, opts.receive, &mut loader);
     let closed = loader.close();
     let joined = handle.join().map_err(|_| {
@@ -298,6 +304,7 @@ pub fn import<'a>(
     };
     closed.map_err(|e| StoreError::Sqlite(e.to_string()))?;
     let conn = joined?;
+    phase("lecture et écriture des lignes", &mut since);
     let d = &report.delivery;
     conn.execute(
         "INSERT INTO _deliveries(id, name, application, version, departement, libelle_departement,
@@ -331,14 +338,20 @@ pub fn import<'a>(
     if let Some(p) = crate::profile::Profile::find(profiles, &application, &d.version) {
         crate::search::index::build(&conn, delivery_id, &application, p, &mut postings)?;
     }
+    phase("index des personnes", &mut since);
     crate::search::index::finish(&conn, postings)?;
+    phase("index de recherche et liens", &mut since);
     // Deliveries that no profile describes: every text value indexed instead (generic mode).
     crate::search::generic::build(&conn, profiles)?;
+    phase("index générique", &mut since);
     conn.execute_batch("COMMIT;")?;
     drop(conn);
+    phase("validation", &mut since);
     File::open(&tmp_path)
         .and_then(|f| f.sync_all())
         .map_err(write_err(&tmp_path))?;
+    phase("écriture sur disque", &mut since);
+    tracing::debug!("import : {:.2} s en tout", started.elapsed().as_secs_f64());
     fs::rename(&tmp_path, store).map_err(write_err(store))?;
     tmp.0 = None;
     if let Ok(d) = File::open(&dir) {
