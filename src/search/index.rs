@@ -7,8 +7,9 @@ use super::normalize::compact;
 use super::postings::{Collector, Person, split_others};
 use crate::format::ids;
 use crate::profile::Profile;
+use crate::store::insert::Insert;
 use crate::store::{StoreError, sql_ident};
-use rusqlite::{Connection, params, types::ValueRef};
+use rusqlite::{Connection, types::ValueRef};
 
 /// Tables of the person index (created with the store's schema).
 pub const SCHEMA: &str = "
@@ -109,7 +110,8 @@ pub fn build(
             link: None,
         });
     }
-    let mut insert_person = conn.prepare(
+    let mut insert_person = Insert::new(
+        conn,
         "INSERT INTO _persons(delivery_id, application, table_name, record, dossier, archived, surname,
            other_surnames, first_names, birth, birth_text, sex, nir, nir_key, nir_ok, link_dossier,
            link_application, surname_compact)
@@ -189,25 +191,31 @@ pub fn build(
             };
             let link = cell(link_i);
             let others = others.join(" / ");
-            insert_person.execute(params![
-                delivery_id,
-                application,
-                s.table,
-                record,
-                dossier,
-                s.archived,
-                surname,
-                others,
-                first,
-                birth,
-                birth_text,
-                sex,
-                nir.as_ref().map(|n| n.chars().take(13).collect::<String>()),
-                nir_key,
-                nir_ok,
-                link,
-                s.link.map(|l| l.1),
-                compact(&surname),
+            let nir13 = nir.as_ref().map(|n| n.chars().take(13).collect::<String>());
+            let compact = compact(&surname);
+            fn t(v: &Option<String>) -> ValueRef<'_> {
+                v.as_deref().map_or(ValueRef::Null, ValueRef::from)
+            }
+            let i = |v: Option<i64>| v.map_or(ValueRef::Null, ValueRef::Integer);
+            insert_person.execute([
+                ValueRef::Integer(delivery_id),
+                ValueRef::from(application),
+                ValueRef::from(s.table),
+                ValueRef::Integer(record),
+                t(&dossier),
+                ValueRef::Integer(i64::from(s.archived)),
+                ValueRef::from(surname.as_str()),
+                ValueRef::from(others.as_str()),
+                ValueRef::from(first.as_str()),
+                i(birth),
+                t(&birth_text),
+                t(&sex),
+                t(&nir13),
+                t(&nir_key),
+                i(nir_ok),
+                t(&link),
+                s.link.map_or(ValueRef::Null, |l| ValueRef::from(l.1)),
+                ValueRef::from(compact.as_str()),
             ])?;
             postings.push(Person {
                 id: conn.last_insert_rowid() as u64,

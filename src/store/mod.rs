@@ -6,6 +6,7 @@
 
 mod colindex;
 mod import;
+pub(crate) mod insert;
 mod writer;
 
 pub(crate) use import::folder_of;
@@ -95,9 +96,15 @@ pub(crate) fn connect_in_memory() -> rusqlite::Result<Connection> {
 fn sqlcipher_ready() {
     static READY: std::sync::Once = std::sync::Once::new();
     READY.call_once(|| {
-        // SAFETY: sqlite3_initialize takes no argument and may be called at any time; its
-        // failure resurfaces as an error of the connection that follows.
-        let _ = unsafe { rusqlite::ffi::sqlite3_initialize() };
+        // SAFETY: before initialisation, sqlite3_config may be called from one thread (the
+        // Once sees to it); SQLITE_CONFIG_MEMSTATUS takes one int. Without the memory
+        // statistics, which nothing reads, an allocation takes no global lock. If SQLite was
+        // started already, the call only fails. sqlite3_initialize takes no argument and may be
+        // called at any time; its failure resurfaces as an error of the connection that follows.
+        unsafe {
+            let _ = rusqlite::ffi::sqlite3_config(rusqlite::ffi::SQLITE_CONFIG_MEMSTATUS, 0);
+            let _ = rusqlite::ffi::sqlite3_initialize();
+        }
     });
 }
 

@@ -3,6 +3,7 @@
 //! parsing run on one core while SQLite (and SQLCipher) write on the other.
 
 use super::colindex::{self, Blocks, Built, ColumnBuilder, Runs};
+use super::insert::Insert;
 use super::{StoreError, sql_ident};
 use crate::format::descriptif::ColumnType;
 use crate::reception::anomaly::Anomaly;
@@ -130,13 +131,13 @@ impl Rows {
         })
     }
 
-    fn value_of<'a>(&'a self, c: &Cell) -> ToSqlOutput<'a> {
-        ToSqlOutput::Borrowed(match *c {
+    fn value_ref<'a>(&'a self, c: &Cell) -> ValueRef<'a> {
+        match *c {
             Cell::Null => ValueRef::Null,
             Cell::Int(i) => ValueRef::Integer(i),
             Cell::Real(f) => ValueRef::Real(f),
             Cell::Text(a, b) => ValueRef::Text(&self.text.as_bytes()[a..b]),
-        })
+        }
     }
 }
 
@@ -346,9 +347,7 @@ struct Open<'c> {
     /// Runs of its column indexes, kept until it ends.
     runs: Runs,
     shared: bool,
-    insert: rusqlite::Statement<'c>,
-    /// By column, whether NULL is bound in `insert` now.
-    nulls: Vec<bool>,
+    insert: Insert<'c>,
 }
 
 fn write_all(
@@ -359,8 +358,10 @@ fn write_all(
     give_back: std::sync::mpsc::Sender<Rows>,
 ) -> Result<(), StoreError> {
     let mut tables: HashMap<usize, Open<'_>> = HashMap::new();
-    let mut raw_stmt =
-        conn.prepare("INSERT INTO _raw(table_id, record, bytes) VALUES (?1, ?2, ?3)")?;
+    let mut raw_stmt = Insert::new(
+        conn,
+        "INSERT INTO _raw(table_id, record, bytes) VALUES (?1, ?2, ?3)",
+    )?;
     let mut anomaly_stmt = conn.prepare(
         "INSERT INTO _anomalies(delivery_id, file, table_name, record, column_name, value, kind, detail)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -421,12 +422,15 @@ fn write_all(
                 }
                 let placeholders: Vec<String> =
                     (1..=cols.len() + 1).map(|i| format!("?{i}")).collect();
-                let insert = conn.prepare(&format!(
-                    "INSERT INTO {}(rowid, {}) VALUES ({})",
-                    sql_ident(&sql_name),
-                    cols.join(", "),
-                    placeholders.join(", ")
-                ))?;
+                let insert = Insert::new(
+                    conn,
+                    &format!(
+                        "INSERT INTO {}(rowid, {}) VALUES ({})",
+                        sql_ident(&sql_name),
+                        cols.join(", "),
+                        placeholders.join(", ")
+                    ),
+                )?;
                 tables.insert(
                     index,
                     Open {
@@ -436,7 +440,6 @@ fn write_all(
                         runs: Runs::default(),
                         shared,
                         insert,
-                        nulls: vec![true; info.columns.len()],
                     },
                 );
             }
@@ -446,31 +449,19 @@ fn write_all(
                         StoreError::Sqlite(format!("table {} inconnue", head.table))
                     })?;
                     let rowid = head.record as i64;
-                    // Bound one by one, a NULL only where the previous row had a value (a
-                    // binding stays from one row to the next): most rows leave many columns
-                    // empty.
-                    t.insert.raw_bind_parameter(1, rowid)?;
-                    if cells.len() != t.nulls.len() {
-                        return Err(StoreError::Sqlite(format!(
-                            "{} valeurs pour {} colonnes",
-                            cells.len(),
-                            t.nulls.len()
-                        )));
-                    }
-                    for (i, c) in cells.iter().enumerate() {
-                        let null = matches!(c, Cell::Null);
-                        if !(null && t.nulls[i]) {
-                            t.insert.raw_bind_parameter(i + 2, rows.value_of(c))?;
-                            t.nulls[i] = null;
-                        }
-                    }
-                    if t.shared {
-                        t.insert
-                            .raw_bind_parameter(cells.len() + 2, head.seq as i64)?;
-                    }
-                    t.insert.raw_execute()?;
+                    // A NULL is bound only where the previous row had a value: most rows
+                    // leave many columns empty.
+                    t.insert.execute(
+                        std::iter::once(ValueRef::Integer(rowid))
+                            .chain(cells.iter().map(|c| rows.value_ref(c)))
+                            .chain(t.shared.then_some(ValueRef::Integer(head.seq as i64))),
+                    )?;
                     if let Some(raw) = raw {
-                        raw_stmt.execute(params![t.id, rowid, raw])?;
+                        raw_stmt.execute([
+                            ValueRef::Integer(t.id),
+                            ValueRef::Integer(rowid),
+                            ValueRef::Blob(raw),
+                        ])?;
                     }
                 }
                 rows.clear();
@@ -558,14 +549,12 @@ mod tests {
             .map(|(h, cells, raw)| {
                 let values = cells
                     .iter()
-                    .map(|c| match rows.value_of(c) {
-                        ToSqlOutput::Borrowed(ValueRef::Null) => "NULL".to_string(),
-                        ToSqlOutput::Borrowed(ValueRef::Integer(i)) => format!("i{i}"),
-                        ToSqlOutput::Borrowed(ValueRef::Real(f)) => format!("r{f}"),
-                        ToSqlOutput::Borrowed(ValueRef::Text(t)) => {
-                            format!("t{}", String::from_utf8_lossy(t))
-                        }
-                        _ => unreachable!(),
+                    .map(|c| match rows.value_ref(c) {
+                        ValueRef::Null => "NULL".to_string(),
+                        ValueRef::Integer(i) => format!("i{i}"),
+                        ValueRef::Real(f) => format!("r{f}"),
+                        ValueRef::Text(t) => format!("t{}", String::from_utf8_lossy(t)),
+                        ValueRef::Blob(_) => unreachable!(),
                     })
                     .collect();
                 (h.table, h.record, values, raw.map(<[u8]>::to_vec))
