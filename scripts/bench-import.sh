@@ -23,6 +23,8 @@ printf 'benchmark-store-passphrase\n' > "$work/store-pass"
 
 measure() { # label, command...
   local label=$1; shift
+  # What earlier steps wrote goes to the disk first: no measure pays for another's writes.
+  sync
   /usr/bin/time -f "%e %M" -o "$work/time" "$@" >"$work/out" 2>"$work/err" || { cat "$work/err" >&2; return 1; }
   read -r secs kb < "$work/time"
   printf '%-44s %8.2f s %8d MB\n' "$label" "$secs" "$((kb / 1024))"
