@@ -612,6 +612,17 @@ struct Reception<'a, 'l> {
     spare: Vec<String>,
 }
 
+/// Sets a value to NULL, its string kept in `spare` for a later text.
+fn recycle(v: &mut Value, spare: &mut Vec<String>) {
+    if let Value::Text(mut s) = std::mem::replace(v, Value::Null)
+        && spare.len() < SPARE_STRINGS
+        && s.capacity() <= SPARE_CAPACITY
+    {
+        s.clear();
+        spare.push(s);
+    }
+}
+
 /// At most so many emptied strings are kept for the next record, each of at most so many bytes
 /// (a 50 MB value is not kept for the values that follow).
 const SPARE_STRINGS: usize = 1024;
@@ -1424,24 +1435,21 @@ impl<'a, 'l> Reception<'a, 'l> {
                 },
             ));
         }
-        for v in values.drain(..) {
-            if let Value::Text(mut s) = v
-                && self.spare.len() < SPARE_STRINGS
-                && s.capacity() <= SPARE_CAPACITY
-            {
-                s.clear();
-                self.spare.push(s);
+        // The previous record's values are replaced column by column (a column nobody keeps
+        // stays NULL, and costs nothing); the strings of its texts take this record's texts.
+        if values.len() != ncols {
+            for v in values.iter_mut() {
+                recycle(v, &mut self.spare);
             }
+            values.resize(ncols, Value::Null);
         }
         // Most records are ASCII and free of control characters (the reader says so): then
         // every field is already its text, and no field needs looking at byte by byte.
-        let ascii_text = (encoding.is_ascii_compatible() && rec.ascii)
-            .then(|| rec.text())
-            .flatten();
+        let ascii = encoding.is_ascii_compatible() && rec.ascii;
         let controls = rec.controls;
         for (ci, col) in t.info.columns.iter().enumerate() {
             if ci >= nfields {
-                values.push(Value::Null);
+                recycle(&mut values[ci], &mut self.spare);
                 continue;
             }
             // A value nobody keeps (`reprise verify`) and no check reads is only checked: when
@@ -1450,19 +1458,25 @@ impl<'a, 'l> Reception<'a, 'l> {
                 && unkept_is_clean(
                     col,
                     rec.field(ci),
-                    ascii_text.is_some(),
+                    ascii,
                     controls,
                     decodes,
                     t.info.form,
                     &mut t.leading_zero[ci],
                 )
             {
-                values.push(Value::Null);
+                if !matches!(values[ci], Value::Null) {
+                    recycle(&mut values[ci], &mut self.spare);
+                }
                 continue;
             }
+            recycle(&mut values[ci], &mut self.spare);
             // Borrowed when the record is ASCII: a value is copied only when it is kept.
-            let (text, had_errors) = match ascii_text {
-                Some(all) => (std::borrow::Cow::Borrowed(rec.field_text(all, ci)), false),
+            let (text, had_errors) = match ascii
+                .then(|| std::str::from_utf8(rec.field(ci)).ok())
+                .flatten()
+            {
+                Some(field) => (std::borrow::Cow::Borrowed(field), false),
                 None => encoding.decode_without_bom_handling(rec.field(ci)),
             };
             if had_errors {
@@ -1483,7 +1497,6 @@ impl<'a, 'l> Reception<'a, 'l> {
                         "colonne obligatoire (O)".into(),
                     ));
                 }
-                values.push(Value::Null);
                 continue;
             }
             if controls && text.bytes().any(records::is_control) {
@@ -1508,7 +1521,6 @@ impl<'a, 'l> Reception<'a, 'l> {
             }
             if !t.keep[ci] && col.ty.is_text() {
                 // Text nobody keeps (`reprise verify`) and no check reads: not copied.
-                values.push(Value::Null);
                 continue;
             }
             let (v, untyped) = value::type_value_in(
@@ -1535,7 +1547,7 @@ impl<'a, 'l> Reception<'a, 'l> {
                 };
                 anomalies.push(mk(Some(&col.name), shown, kind, detail));
             }
-            values.push(v);
+            values[ci] = v;
         }
         // Identifiers with a check key.
         for id in &t.ids {

@@ -44,11 +44,10 @@ pub enum Untyped {
 /// (the dates the rest of the program reads with chrono).
 fn valid_ymd(y: u32, m: u32, d: u32) -> bool {
     const LAST_YEAR: u32 = 262_142;
-    let leap = y.is_multiple_of(4) && (!y.is_multiple_of(100) || y.is_multiple_of(400));
     let days = match m {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
         4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
+        2 if y.is_multiple_of(4) && (!y.is_multiple_of(100) || y.is_multiple_of(400)) => 29,
         2 => 28,
         _ => return false,
     };
@@ -63,10 +62,12 @@ pub fn parse_date(s: &str, form: TextForm) -> Option<i64> {
 /// [`parse_date`] on the delivered bytes: every position of a date is a digit or a separator,
 /// so a date is ASCII and reads the same in every encoding of a delivery (`reprise verify`
 /// checks dates this way, without decoding them).
-pub fn date_of(b: &[u8], form: TextForm) -> Option<i64> {
-    if b.len() != 10 && b.len() != 19 {
+pub fn date_of(bytes: &[u8], form: TextForm) -> Option<i64> {
+    if bytes.len() != 10 && bytes.len() != 19 {
         return None;
     }
+    // The date's ten bytes as an array: no bound to check at each position.
+    let b: &[u8; 10] = bytes.first_chunk()?;
     let two = |i: usize| {
         let (x, y) = (b[i].wrapping_sub(b'0'), b[i + 1].wrapping_sub(b'0'));
         (x <= 9 && y <= 9).then(|| u32::from(x) * 10 + u32::from(y))
@@ -87,12 +88,16 @@ pub fn date_of(b: &[u8], form: TextForm) -> Option<i64> {
         return None;
     }
     let date = i64::from(y) * 10_000 + i64::from(m) * 100 + i64::from(d);
-    if b.len() == 10 {
+    let Some(t) = bytes.first_chunk::<19>() else {
         return Some(date);
-    }
-    if b[10] != b' ' || b[13] != b':' || b[16] != b':' {
+    };
+    if t[10] != b' ' || t[13] != b':' || t[16] != b':' {
         return None;
     }
+    let two = |i: usize| {
+        let (x, y) = (t[i].wrapping_sub(b'0'), t[i + 1].wrapping_sub(b'0'));
+        (x <= 9 && y <= 9).then(|| u32::from(x) * 10 + u32::from(y))
+    };
     let (h, mi, se) = (two(11)?, two(14)?, two(17)?);
     if h > 23 || mi > 59 || se > 59 {
         return None;
