@@ -33,6 +33,16 @@ fn error(db: *mut ffi::sqlite3, code: c_int) -> StoreError {
     rusqlite::Error::SqliteFailure(ffi::Error::new(code), message).into()
 }
 
+/// The address of `bytes`, or of a static empty string when it is empty (an empty slice may
+/// point nowhere; SQLite reads no byte of it, but is given a real address all the same).
+fn not_dangling(bytes: &[u8]) -> *const u8 {
+    if bytes.is_empty() {
+        c"".as_ptr().cast()
+    } else {
+        bytes.as_ptr()
+    }
+}
+
 impl<'c> Insert<'c> {
     pub(crate) fn new(conn: &'c Connection, sql: &str) -> Result<Self, StoreError> {
         let sql = CString::new(sql).map_err(|e| StoreError::Sqlite(e.to_string()))?;
@@ -84,7 +94,7 @@ impl<'c> Insert<'c> {
                     ValueRef::Text(t) => ffi::sqlite3_bind_text64(
                         stmt,
                         col,
-                        t.as_ptr().cast::<c_char>(),
+                        not_dangling(t).cast::<c_char>(),
                         t.len() as u64,
                         ffi::SQLITE_STATIC(),
                         ffi::SQLITE_UTF8 as u8,
@@ -92,7 +102,7 @@ impl<'c> Insert<'c> {
                     ValueRef::Blob(b) => ffi::sqlite3_bind_blob64(
                         stmt,
                         col,
-                        b.as_ptr().cast::<c_void>(),
+                        not_dangling(b).cast::<c_void>(),
                         b.len() as u64,
                         ffi::SQLITE_STATIC(),
                     ),

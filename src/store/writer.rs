@@ -72,6 +72,9 @@ struct Head {
     raw: Option<(usize, usize)>,
 }
 
+/// At most so many bytes of texts, and of raw records, stay with an emptied batch.
+const KEPT_BATCH_BYTES: usize = 4 << 20;
+
 /// Rows sent to the writer together, their values kept in a few buffers rather than one
 /// allocation per value; the writer sends the emptied buffers back to be filled again.
 #[derive(Default)]
@@ -119,6 +122,13 @@ impl Rows {
         self.cells.clear();
         self.text.clear();
         self.raw.clear();
+        // A batch that held a huge value (a 50 MB field) does not keep its memory.
+        if self.text.capacity() > KEPT_BATCH_BYTES {
+            self.text = String::new();
+        }
+        if self.raw.capacity() > KEPT_BATCH_BYTES {
+            self.raw = Vec::new();
+        }
     }
 
     /// The rows: (head, values, raw bytes).
@@ -597,5 +607,21 @@ mod tests {
         assert_eq!(rows.len(), 0);
         rows.push(1, 9, 9, &second[..1], None);
         assert_eq!(texts(&rows), vec![(1, 9, vec!["r0.5".to_string()], None)]);
+        // A huge value's memory does not stay with the batch once emptied.
+        let huge = [Value::Text("x".repeat(KEPT_BATCH_BYTES + 1))];
+        rows.push(
+            0,
+            10,
+            10,
+            &huge,
+            Some(huge_raw(KEPT_BATCH_BYTES + 1).as_slice()),
+        );
+        rows.clear();
+        assert!(rows.text.capacity() <= KEPT_BATCH_BYTES);
+        assert!(rows.raw.capacity() <= KEPT_BATCH_BYTES);
+    }
+
+    fn huge_raw(n: usize) -> Vec<u8> {
+        vec![b'x'; n]
     }
 }
