@@ -361,7 +361,7 @@ pub fn is_control(b: u8) -> bool {
 }
 
 /// What one pass over a line found: where it ends (its LF), and what it holds before that.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, Default, PartialEq, Eq)]
 struct LineScan {
     end: usize,
     quote: bool,
@@ -393,13 +393,7 @@ fn scan_line(window: &[u8], spans: &mut Vec<(usize, usize)>) -> Option<LineScan>
     use std::arch::x86_64::{
         __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_max_epu8, _mm_movemask_epi8, _mm_set1_epi8,
     };
-    let mut scan = LineScan {
-        end: 0,
-        quote: false,
-        crs: 0,
-        controls: false,
-        high: false,
-    };
+    let mut scan = LineScan::default();
     let mut start = 0;
     let mut at = 0;
     let mut chunks = window.chunks_exact(16);
@@ -431,13 +425,8 @@ fn scan_line(window: &[u8], spans: &mut Vec<(usize, usize)>) -> Option<LineScan>
             let below = mask(_mm_cmpeq_epi8(_mm_max_epu8(v, below_space), below_space));
             scan.controls |= below & !cr & !lf & keep != 0;
             scan.high |= mask(v) & keep != 0;
-            let mut seps = mask(_mm_cmpeq_epi8(v, sep_v)) & keep;
-            while seps != 0 {
-                let i = at + seps.trailing_zeros() as usize;
-                spans.push((start, i));
-                start = i + 1;
-                seps &= seps - 1;
-            }
+            let seps = mask(_mm_cmpeq_epi8(v, sep_v)) & keep;
+            cut_fields(u64::from(seps), |bit| bit as usize, at, &mut start, spans);
             if lf != 0 {
                 scan.end = at + lf.trailing_zeros() as usize;
                 spans.push((start, scan.end));
@@ -452,6 +441,24 @@ fn scan_line(window: &[u8], spans: &mut Vec<(usize, usize)>) -> Option<LineScan>
 #[cfg(not(target_arch = "x86_64"))]
 fn scan_line(window: &[u8], spans: &mut Vec<(usize, usize)>) -> Option<LineScan> {
     scan_line_swar(window, spans)
+}
+
+/// Pushes the span of each field that a separator of the mask `seps` ends (`byte`: the position
+/// in the chunk, from `at`, of a bit of the mask) and moves `start` past it.
+#[inline]
+fn cut_fields(
+    mut seps: u64,
+    byte: impl Fn(u32) -> usize,
+    at: usize,
+    start: &mut usize,
+    spans: &mut Vec<(usize, usize)>,
+) {
+    while seps != 0 {
+        let i = at + byte(seps.trailing_zeros());
+        spans.push((*start, i));
+        *start = i + 1;
+        seps &= seps - 1;
+    }
 }
 
 /// The end of a scan, byte by byte: `tail` starts at `at` in the line, whose current field
@@ -494,13 +501,7 @@ fn scan_tail(
 /// byte).
 #[cfg_attr(target_arch = "x86_64", allow(dead_code))]
 fn scan_line_swar(window: &[u8], spans: &mut Vec<(usize, usize)>) -> Option<LineScan> {
-    let mut scan = LineScan {
-        end: 0,
-        quote: false,
-        crs: 0,
-        controls: false,
-        high: false,
-    };
+    let mut scan = LineScan::default();
     let mut start = 0;
     let mut at = 0;
     let mut words = window.chunks_exact(8);
@@ -522,13 +523,8 @@ fn scan_line_swar(window: &[u8], spans: &mut Vec<(usize, usize)>) -> Option<Line
         scan.crs += cr.count_ones() as usize;
         scan.controls |= bytes_below_space(w) & !cr & !lf & keep != 0;
         scan.high |= w & HIGHS & keep != 0;
-        let mut seps = bytes_equal(w, SEPARATOR) & keep;
-        while seps != 0 {
-            let i = at + (seps.trailing_zeros() / 8) as usize;
-            spans.push((start, i));
-            start = i + 1;
-            seps &= seps - 1;
-        }
+        let seps = bytes_equal(w, SEPARATOR) & keep;
+        cut_fields(seps, |bit| (bit / 8) as usize, at, &mut start, spans);
         if lf != 0 {
             scan.end = at + (lf.trailing_zeros() / 8) as usize;
             spans.push((start, scan.end));
