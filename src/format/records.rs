@@ -75,17 +75,6 @@ impl Record {
         &self.values()[a..b]
     }
 
-    /// Field `i` as text, when every field is UTF-8 (`text` is [`Record::text`]).
-    pub fn field_text<'a>(&self, text: &'a str, i: usize) -> &'a str {
-        let (a, b) = self.spans[i];
-        &text[a..b]
-    }
-
-    /// The fields end to end as text, when they are UTF-8 (checked once for the record).
-    pub fn text(&self) -> Option<&str> {
-        std::str::from_utf8(self.values()).ok()
-    }
-
     pub fn fields(&self) -> impl Iterator<Item = &[u8]> {
         let values = self.values();
         self.spans.iter().map(move |&(a, b)| &values[a..b])

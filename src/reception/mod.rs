@@ -614,6 +614,9 @@ struct Reception<'a, 'l> {
 
 /// Sets a value to NULL, its string kept in `spare` for a later text.
 fn recycle(v: &mut Value, spare: &mut Vec<String>) {
+    if matches!(v, Value::Null) {
+        return;
+    }
     if let Value::Text(mut s) = std::mem::replace(v, Value::Null)
         && spare.len() < SPARE_STRINGS
         && s.capacity() <= SPARE_CAPACITY
@@ -1465,9 +1468,7 @@ impl<'a, 'l> Reception<'a, 'l> {
                     &mut t.leading_zero[ci],
                 )
             {
-                if !matches!(values[ci], Value::Null) {
-                    recycle(&mut values[ci], &mut self.spare);
-                }
+                recycle(&mut values[ci], &mut self.spare);
                 continue;
             }
             recycle(&mut values[ci], &mut self.spare);

@@ -59,6 +59,13 @@ pub fn parse_date(s: &str, form: TextForm) -> Option<i64> {
     date_of(s.as_bytes(), form)
 }
 
+/// The number written by the two digits at `i` and `i + 1` of `b`, if they are digits.
+#[inline]
+fn two_digits<const N: usize>(b: &[u8; N], i: usize) -> Option<u32> {
+    let (x, y) = (b[i].wrapping_sub(b'0'), b[i + 1].wrapping_sub(b'0'));
+    (x <= 9 && y <= 9).then(|| u32::from(x) * 10 + u32::from(y))
+}
+
 /// [`parse_date`] on the delivered bytes: every position of a date is a digit or a separator,
 /// so a date is ASCII and reads the same in every encoding of a delivery (`reprise verify`
 /// checks dates this way, without decoding them).
@@ -68,10 +75,7 @@ pub fn date_of(bytes: &[u8], form: TextForm) -> Option<i64> {
     }
     // The date's ten bytes as an array: no bound to check at each position.
     let b: &[u8; 10] = bytes.first_chunk()?;
-    let two = |i: usize| {
-        let (x, y) = (b[i].wrapping_sub(b'0'), b[i + 1].wrapping_sub(b'0'));
-        (x <= 9 && y <= 9).then(|| u32::from(x) * 10 + u32::from(y))
-    };
+    let two = |i: usize| two_digits(b, i);
     let (century, year, m, d) = if form.iso_dates {
         if b[4] != b'-' || b[7] != b'-' {
             return None;
@@ -94,11 +98,7 @@ pub fn date_of(bytes: &[u8], form: TextForm) -> Option<i64> {
     if t[10] != b' ' || t[13] != b':' || t[16] != b':' {
         return None;
     }
-    let two = |i: usize| {
-        let (x, y) = (t[i].wrapping_sub(b'0'), t[i + 1].wrapping_sub(b'0'));
-        (x <= 9 && y <= 9).then(|| u32::from(x) * 10 + u32::from(y))
-    };
-    let (h, mi, se) = (two(11)?, two(14)?, two(17)?);
+    let (h, mi, se) = (two_digits(t, 11)?, two_digits(t, 14)?, two_digits(t, 17)?);
     if h > 23 || mi > 59 || se > 59 {
         return None;
     }

@@ -193,10 +193,7 @@ pub fn build(
             let others = others.join(" / ");
             let nir13 = nir.as_ref().map(|n| n.chars().take(13).collect::<String>());
             let compact = compact(&surname);
-            fn t(v: &Option<String>) -> ValueRef<'_> {
-                v.as_deref().map_or(ValueRef::Null, ValueRef::from)
-            }
-            let i = |v: Option<i64>| v.map_or(ValueRef::Null, ValueRef::Integer);
+            let (t, i) = (text_or_null, int_or_null);
             insert_person.execute([
                 ValueRef::Integer(delivery_id),
                 ValueRef::from(application),
@@ -229,6 +226,14 @@ pub fn build(
         }
     }
     Ok(count)
+}
+
+fn text_or_null(v: &Option<String>) -> ValueRef<'_> {
+    v.as_deref().map_or(ValueRef::Null, ValueRef::from)
+}
+
+fn int_or_null(v: Option<i64>) -> ValueRef<'static> {
+    v.map_or(ValueRef::Null, ValueRef::Integer)
 }
 
 fn r_nir15(v: &Option<String>) -> Option<(String, Option<String>)> {

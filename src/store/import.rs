@@ -217,6 +217,37 @@ fn start_writing(file: &File) {
 #[cfg(not(target_os = "linux"))]
 fn start_writing(_: &File) {}
 
+/// The phases of an import and their durations, in the debug log (`REPRISE_LOG=debug`).
+struct Phases {
+    start: std::time::Instant,
+    since: std::time::Instant,
+}
+
+impl Phases {
+    fn start() -> Phases {
+        let now = std::time::Instant::now();
+        Phases {
+            start: now,
+            since: now,
+        }
+    }
+
+    fn done(&mut self, name: &str) {
+        tracing::debug!(
+            "import : {name} en {:.2} s",
+            self.since.elapsed().as_secs_f64()
+        );
+        self.since = std::time::Instant::now();
+    }
+
+    fn total(&self) {
+        tracing::debug!(
+            "import : {:.2} s en tout",
+            self.start.elapsed().as_secs_f64()
+        );
+    }
+}
+
 struct TempFile(Option<PathBuf>);
 
 impl Drop for TempFile {
@@ -268,7 +299,7 @@ pub fn import<'a>(
         key(&conn, opts.store_passphrase)?;
         check_store(&conn, store)?;
     }
-    let entered = std::time::Instant::now();
+    let mut phases = Phases::start();
     // Which application comes in: decides what the new store keeps from the current one.
     let lisezmoi = reception::peek_lisezmoi(delivery, opts.receive.secret, opts.receive.cancel)
         .map_err(ReceiveError::from)?;
@@ -277,10 +308,7 @@ pub fn import<'a>(
         .and_then(|l| l.get("APPLICATION"))
         .unwrap_or("INCONNUE")
         .to_ascii_uppercase();
-    tracing::debug!(
-        "import : application lue en {:.2} s",
-        entered.elapsed().as_secs_f64()
-    );
+    phases.done("application lue");
     let previous = active_delivery(store, opts.store_passphrase, &application)?;
     if previous.is_some() && !opts.replace {
         return Err(StoreError::NeedsConfirmation {
@@ -339,16 +367,7 @@ pub fn import<'a>(
     let writeback = Writeback::start(&tmp_path);
     let (loader, handle) = writer::spawn(conn, delivery_id, application.clone());
     let mut loader = loader;
-    tracing::debug!(
-        "import : base neuve prête en {:.2} s",
-        entered.elapsed().as_secs_f64()
-    );
-    let started = std::time::Instant::now();
-    let phase = |name: &str, since: &mut std::time::Instant| {
-        tracing::debug!("import : {name} en {:.2} s", since.elapsed().as_secs_f64());
-        *since = std::time::Instant::now();
-    };
-    let mut since = started;
+    phases.done("base neuve prête");
     let received = reception::receive(delivery, opts.receive, &mut loader);
     let closed = loader.close();
     let joined = handle.join().map_err(|_| {
@@ -366,7 +385,7 @@ pub fn import<'a>(
     };
     closed.map_err(|e| StoreError::Sqlite(e.to_string()))?;
     let conn = joined?;
-    phase("lecture et écriture des lignes", &mut since);
+    phases.done("lecture et écriture des lignes");
     let d = &report.delivery;
     conn.execute(
         "INSERT INTO _deliveries(id, name, application, version, departement, libelle_departement,
@@ -400,21 +419,21 @@ pub fn import<'a>(
     if let Some(p) = crate::profile::Profile::find(profiles, &application, &d.version) {
         crate::search::index::build(&conn, delivery_id, &application, p, &mut postings)?;
     }
-    phase("index des personnes", &mut since);
+    phases.done("index des personnes");
     crate::search::index::finish(&conn, postings)?;
-    phase("index de recherche et liens", &mut since);
+    phases.done("index de recherche et liens");
     // Deliveries that no profile describes: every text value indexed instead (generic mode).
     crate::search::generic::build(&conn, profiles)?;
-    phase("index générique", &mut since);
+    phases.done("index générique");
     conn.execute_batch("COMMIT;")?;
     drop(conn);
     drop(writeback);
-    phase("validation", &mut since);
+    phases.done("validation");
     File::open(&tmp_path)
         .and_then(|f| f.sync_all())
         .map_err(write_err(&tmp_path))?;
-    phase("écriture sur disque", &mut since);
-    tracing::debug!("import : {:.2} s en tout", started.elapsed().as_secs_f64());
+    phases.done("écriture sur disque");
+    phases.total();
     fs::rename(&tmp_path, store).map_err(write_err(store))?;
     tmp.0 = None;
     if let Ok(d) = File::open(&dir) {

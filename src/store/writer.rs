@@ -609,19 +609,10 @@ mod tests {
         assert_eq!(texts(&rows), vec![(1, 9, vec!["r0.5".to_string()], None)]);
         // A huge value's memory does not stay with the batch once emptied.
         let huge = [Value::Text("x".repeat(KEPT_BATCH_BYTES + 1))];
-        rows.push(
-            0,
-            10,
-            10,
-            &huge,
-            Some(huge_raw(KEPT_BATCH_BYTES + 1).as_slice()),
-        );
+        let raw = vec![b'x'; KEPT_BATCH_BYTES + 1];
+        rows.push(0, 10, 10, &huge, Some(&raw));
         rows.clear();
         assert!(rows.text.capacity() <= KEPT_BATCH_BYTES);
         assert!(rows.raw.capacity() <= KEPT_BATCH_BYTES);
-    }
-
-    fn huge_raw(n: usize) -> Vec<u8> {
-        vec![b'x'; n]
     }
 }
