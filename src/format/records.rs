@@ -5,7 +5,7 @@
 //! way the format writes it, so that the record can be kept exactly as delivered.
 
 use super::dialect::{self, SEPARATOR};
-use std::io::{self, BufRead};
+use std::io::{self, BufRead, Read};
 use thiserror::Error;
 
 /// Largest record accepted: no Oracle column of the source bases holds more than 4 000 bytes, so a
@@ -56,6 +56,22 @@ pub struct Record {
 }
 
 impl Record {
+    /// The record where it lies, as the checks read it.
+    pub fn view(&self) -> RecordRef<'_> {
+        RecordRef {
+            raw: &self.raw,
+            values: if self.in_raw { &self.raw } else { &self.values },
+            spans: &self.spans,
+            terminator: self.terminator,
+            line: self.line,
+            canonical: self.canonical,
+            unclosed_quote: self.unclosed_quote,
+            stray_after_quote: self.stray_after_quote,
+            ascii: self.ascii,
+            controls: self.controls,
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.spans.len()
     }
@@ -64,19 +80,14 @@ impl Record {
         self.spans.is_empty()
     }
 
-    /// The field values end to end.
-    fn values(&self) -> &[u8] {
-        if self.in_raw { &self.raw } else { &self.values }
-    }
-
     /// Field `i` as bytes.
     pub fn field(&self, i: usize) -> &[u8] {
         let (a, b) = self.spans[i];
-        &self.values()[a..b]
+        &self.view().values[a..b]
     }
 
     pub fn fields(&self) -> impl Iterator<Item = &[u8]> {
-        let values = self.values();
+        let values = self.view().values;
         self.spans.iter().map(move |&(a, b)| &values[a..b])
     }
 
@@ -100,6 +111,327 @@ impl Record {
         self.canonical = true;
         self.unclosed_quote = false;
         self.stray_after_quote = false;
+    }
+}
+
+/// A record read where it lies: in a [`Record`], or in a [`Block`] of records.
+#[derive(Clone, Copy, Debug)]
+pub struct RecordRef<'a> {
+    /// The bytes of the record as delivered, without its terminator.
+    pub raw: &'a [u8],
+    /// The field values end to end (the raw bytes themselves for a record without quotes).
+    values: &'a [u8],
+    spans: &'a [(usize, usize)],
+    pub terminator: Option<Terminator>,
+    /// Physical line where the record starts (1-based).
+    pub line: u64,
+    /// See [`Record::canonical`].
+    pub canonical: bool,
+    pub unclosed_quote: bool,
+    pub stray_after_quote: bool,
+    pub ascii: bool,
+    pub controls: bool,
+}
+
+impl<'a> RecordRef<'a> {
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    /// Field `i` as bytes.
+    pub fn field(&self, i: usize) -> &'a [u8] {
+        let (a, b) = self.spans[i];
+        &self.values[a..b]
+    }
+
+    pub fn fields(&self) -> impl Iterator<Item = &'a [u8]> + use<'a> {
+        let values = self.values;
+        self.spans.iter().map(move |&(a, b)| &values[a..b])
+    }
+
+    /// The record as delivered, its terminator included.
+    pub fn delivered(&self) -> Vec<u8> {
+        let mut raw = Vec::with_capacity(self.raw.len() + 2);
+        raw.extend_from_slice(self.raw);
+        match self.terminator {
+            Some(Terminator::CrLf) => raw.extend_from_slice(b"\r\n"),
+            Some(Terminator::Lf) => raw.push(b'\n'),
+            _ => {}
+        }
+        raw
+    }
+}
+
+/// Size of a [`Block`]'s buffer: the bytes read at once before the records are cut.
+pub const BLOCK_BYTES: usize = 128 << 10;
+
+/// Whole records cut from a stream, where they lie in one buffer: what one thread reads and
+/// another checks, without a copy per record. A block is refilled again and again with its
+/// memory.
+#[derive(Debug, Default)]
+pub struct Block {
+    /// Bytes read; `buf[..filled]` holds the records (and, while cutting, what follows them).
+    buf: Vec<u8>,
+    filled: usize,
+    /// Field values of the records written with quotes (quotes removed).
+    unquoted: Vec<u8>,
+    spans: Vec<(usize, usize)>,
+    entries: Vec<Entry>,
+}
+
+/// Where one record of a block lies.
+#[derive(Clone, Copy, Debug)]
+struct Entry {
+    raw: (usize, usize),
+    /// Its values in `unquoted`; None: its raw bytes are its values.
+    values: Option<(usize, usize)>,
+    spans: (usize, usize),
+    terminator: Terminator,
+    line: u64,
+    canonical: bool,
+    unclosed_quote: bool,
+    stray_after_quote: bool,
+    ascii: bool,
+    controls: bool,
+}
+
+impl Block {
+    /// Records in the block.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Record `i` of the block.
+    pub fn get(&self, i: usize) -> RecordRef<'_> {
+        let e = &self.entries[i];
+        let raw = &self.buf[e.raw.0..e.raw.1];
+        RecordRef {
+            raw,
+            values: e.values.map_or(raw, |(a, b)| &self.unquoted[a..b]),
+            spans: &self.spans[e.spans.0..e.spans.1],
+            terminator: Some(e.terminator),
+            line: e.line,
+            canonical: e.canonical,
+            unclosed_quote: e.unclosed_quote,
+            stray_after_quote: e.stray_after_quote,
+            ascii: e.ascii,
+            controls: e.controls,
+        }
+    }
+
+    pub fn records(&self) -> impl Iterator<Item = RecordRef<'_>> {
+        (0..self.entries.len()).map(|i| self.get(i))
+    }
+
+    /// Gives back the memory a very long record made the block take.
+    pub fn shrink(&mut self) {
+        if self.buf.len() > 4 * BLOCK_BYTES {
+            *self = Block::default();
+        }
+        self.unquoted.shrink_to(BLOCK_BYTES);
+    }
+}
+
+/// Reads a stream block by block, each block cut into whole records exactly as
+/// [`RecordReader`] reads them (a property test holds the two readings equal): lines without a
+/// quote by [`scan_line`] where they lie, the others by the byte-by-byte reading.
+pub struct BlockReader<R: Read> {
+    inner: R,
+    max: usize,
+    line: u64,
+    /// Bytes read after the last whole record of the previous block.
+    carry: Vec<u8>,
+    eof: bool,
+    started: bool,
+    /// A UTF-8 byte order mark was found (and skipped) at the start.
+    pub bom: bool,
+    /// Bytes read at once (a test makes it tiny).
+    read_size: usize,
+    /// The record of the byte-by-byte reading, kept for its memory.
+    slow: Record,
+    /// An error met after the records of the block handed over last.
+    failed: Option<RecordError>,
+}
+
+impl<R: Read> BlockReader<R> {
+    pub fn new(inner: R) -> Self {
+        Self::with_limit(inner, MAX_RECORD_BYTES)
+    }
+
+    pub fn with_limit(inner: R, max: usize) -> Self {
+        BlockReader {
+            inner,
+            max,
+            line: 1,
+            carry: Vec::new(),
+            eof: false,
+            started: false,
+            bom: false,
+            read_size: BLOCK_BYTES,
+            slow: Record::default(),
+            failed: None,
+        }
+    }
+
+    /// Physical lines started so far (the line of the next record).
+    pub fn line(&self) -> u64 {
+        self.line
+    }
+
+    /// Fills `block` with the next whole records (at least one); false at the end of the
+    /// stream. What follows the last whole record waits for the next block.
+    pub fn next_block(&mut self, block: &mut Block) -> Result<bool, RecordError> {
+        if let Some(e) = self.failed.take() {
+            return Err(e);
+        }
+        block.entries.clear();
+        block.spans.clear();
+        block.unquoted.clear();
+        if block.buf.len() < self.read_size.max(self.carry.len()) {
+            block.buf.resize(self.read_size.max(self.carry.len()), 0);
+        }
+        block.buf[..self.carry.len()].copy_from_slice(&self.carry);
+        block.filled = self.carry.len();
+        self.carry.clear();
+        let mut pos = 0;
+        loop {
+            self.fill(block)?;
+            if !self.started && (block.filled >= 3 || self.eof) {
+                self.started = true;
+                if block.buf[..block.filled].starts_with(&[0xEF, 0xBB, 0xBF]) {
+                    self.bom = true;
+                    pos = 3;
+                }
+            }
+            if self.started {
+                pos = self.cut(block, pos)?;
+                if !block.entries.is_empty() || (self.eof && pos == block.filled) {
+                    break;
+                }
+            }
+            // Not one whole record yet: room for more bytes.
+            let len = block.buf.len() + self.read_size;
+            block.buf.resize(len, 0);
+        }
+        self.carry.extend_from_slice(&block.buf[pos..block.filled]);
+        Ok(!block.entries.is_empty())
+    }
+
+    /// Reads until the block's buffer is full or the stream ends.
+    fn fill(&mut self, block: &mut Block) -> Result<(), RecordError> {
+        while !self.eof && block.filled < block.buf.len() {
+            let end = block.buf.len().min(block.filled + self.read_size);
+            match self.inner.read(&mut block.buf[block.filled..end]) {
+                Ok(0) => self.eof = true,
+                Ok(n) => block.filled += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(())
+    }
+
+    /// Cuts the whole records of `block` from `pos`; returns where the first record not whole
+    /// yet starts.
+    fn cut(&mut self, block: &mut Block, mut pos: usize) -> Result<usize, RecordError> {
+        while pos < block.filled {
+            let bytes = &block.buf[pos..block.filled];
+            let window = &bytes[..bytes.len().min(self.max.saturating_add(1))];
+            let first_span = block.spans.len();
+            match scan_line(window, &mut block.spans) {
+                Some(scan) if !scan.quote => {
+                    let nl = scan.end;
+                    let (len, terminator) = match bytes[..nl].strip_suffix(b"\r") {
+                        Some(l) => (l.len(), Terminator::CrLf),
+                        None => (nl, Terminator::Lf),
+                    };
+                    // Spans are from the record's start; the last field ends before the CR.
+                    if let Some(last) = block.spans.last_mut() {
+                        last.1 = len;
+                    }
+                    let crs = scan.crs - usize::from(terminator == Terminator::CrLf);
+                    block.entries.push(Entry {
+                        raw: (pos, pos + len),
+                        values: None,
+                        spans: (first_span, block.spans.len()),
+                        terminator,
+                        line: self.line,
+                        canonical: terminator == Terminator::CrLf && crs == 0,
+                        unclosed_quote: false,
+                        stray_after_quote: false,
+                        ascii: !scan.high,
+                        controls: scan.controls,
+                    });
+                    self.line += 1;
+                    pos += nl + 1;
+                    continue;
+                }
+                // No line end yet within reach: more bytes may bring it.
+                None if window.len() == bytes.len() && !self.eof => {
+                    block.spans.truncate(first_span);
+                    return Ok(pos);
+                }
+                _ => block.spans.truncate(first_span),
+            }
+            // A quote, a line beyond the limit, or the last line without its end: read byte
+            // by byte, as RecordReader does.
+            let mut reader = RecordReader {
+                inner: bytes,
+                line: self.line,
+                max: self.max,
+                rec: std::mem::take(&mut self.slow),
+                bom: false,
+                started: true,
+                quick: false,
+            };
+            let read = reader.next_record().map(|_| ());
+            let (line, rest) = (reader.line, reader.inner.len());
+            self.slow = reader.rec;
+            if let Err(e) = read {
+                // A CR or a quote at the end of what was read looks one byte further: the
+                // verdict waits for it (a record is too long once max + 2 bytes show it).
+                if !self.eof && bytes.len() < self.max.saturating_add(2) {
+                    return Ok(pos);
+                }
+                // The records before the faulty one are handed over first, then the error.
+                if block.entries.is_empty() {
+                    return Err(e);
+                }
+                self.failed = Some(e);
+                return Ok(pos);
+            }
+            let rec = &self.slow;
+            // A record that ran into the end of what was read may go on in what follows.
+            if rec.terminator == Some(Terminator::Eof) && !self.eof {
+                return Ok(pos);
+            }
+            let start = block.unquoted.len();
+            block.unquoted.extend_from_slice(rec.view().values);
+            block.spans.extend_from_slice(&rec.spans);
+            block.entries.push(Entry {
+                raw: (pos, pos + rec.raw.len()),
+                values: Some((start, block.unquoted.len())),
+                spans: (first_span, block.spans.len()),
+                terminator: rec.terminator.unwrap_or(Terminator::Eof),
+                line: rec.line,
+                canonical: rec.canonical,
+                unclosed_quote: rec.unclosed_quote,
+                stray_after_quote: rec.stray_after_quote,
+                ascii: rec.ascii,
+                controls: rec.controls,
+            });
+            self.line = line;
+            pos = block.filled - rest;
+        }
+        Ok(pos)
     }
 }
 
@@ -621,7 +953,7 @@ mod tests {
                 Ok(None) => break,
                 Err(e) => {
                     out.push(Err(e.to_string()));
-                    break;
+                    return out;
                 }
             }
         }
@@ -633,6 +965,75 @@ mod tests {
             [r.bom, false, false, false, false],
         )));
         out
+    }
+
+    /// [`reading`], block by block, `read` bytes read at once.
+    fn block_reading(bytes: &[u8], read: usize, max: usize) -> Reading {
+        let mut r = BlockReader::with_limit(bytes, max);
+        r.read_size = read;
+        let mut block = Block::default();
+        let mut out = Vec::new();
+        loop {
+            match r.next_block(&mut block) {
+                Ok(true) => out.extend(block.records().map(|rec| {
+                    Ok((
+                        rec.raw.to_vec(),
+                        rec.fields().map(<[u8]>::to_vec).collect(),
+                        rec.terminator,
+                        rec.line,
+                        [
+                            rec.canonical,
+                            rec.unclosed_quote,
+                            rec.stray_after_quote,
+                            rec.ascii,
+                            rec.controls,
+                        ],
+                    ))
+                })),
+                Ok(false) => break,
+                Err(e) => {
+                    out.push(Err(e.to_string()));
+                    return out;
+                }
+            }
+        }
+        out.push(Ok((
+            Vec::new(),
+            Vec::new(),
+            None,
+            r.line(),
+            [r.bom, false, false, false, false],
+        )));
+        out
+    }
+
+    #[test]
+    fn a_block_holds_whole_records_and_the_rest_waits() {
+        let bytes = b"\xEF\xBB\xBFa;b\r\n\"x\r\ny\";z\r\nlast";
+        let mut r = BlockReader::new(&bytes[..]);
+        r.read_size = 12;
+        let mut block = Block::default();
+        assert!(r.next_block(&mut block).unwrap());
+        assert!(r.bom);
+        // Twelve bytes: the header, and the start of a quoted field that waits.
+        assert_eq!(block.len(), 1);
+        assert_eq!(block.get(0).fields().collect::<Vec<_>>(), [b"a", b"b"]);
+        let mut rest = Vec::new();
+        while r.next_block(&mut block).unwrap() {
+            rest.extend(
+                block
+                    .records()
+                    .map(|rec| (rec.raw.to_vec(), rec.line, rec.terminator)),
+            );
+        }
+        assert_eq!(
+            rest,
+            [
+                (b"\"x\r\ny\";z".to_vec(), 2, Some(Terminator::CrLf)),
+                (b"last".to_vec(), 4, Some(Terminator::Eof)),
+            ]
+        );
+        assert_eq!(r.line(), 4);
     }
 
     proptest::proptest! {
@@ -679,6 +1080,26 @@ mod tests {
             proptest::prop_assert_eq!(
                 reading(&bytes, cap, max, true),
                 reading(&bytes, cap, max, false)
+            );
+        }
+
+        /// Blocks cut every input into the records the byte-by-byte reading finds, wherever
+        /// the reads stop.
+        #[test]
+        fn blocks_read_as_the_byte_by_byte_reading(
+            bytes in proptest::collection::vec(
+                proptest::prop_oneof![
+                    4 => proptest::sample::select(b"ab1 ;;\r\n\r\n".to_vec()),
+                    1 => proptest::sample::select(b"\"\xE9\xEF\xBB\xBF\t\x00\x7F".to_vec()),
+                ],
+                0..200,
+            ),
+            read in 1usize..40,
+            max in 1usize..60,
+        ) {
+            proptest::prop_assert_eq!(
+                block_reading(&bytes, read, max),
+                reading(&bytes, 7, max, false)
             );
         }
     }

@@ -15,8 +15,10 @@ use crate::format::controle::Controle;
 use crate::format::descriptif::{Column, ColumnType, Descriptif, Table};
 use crate::format::extraction_log::ExtractionLog;
 use crate::format::lisezmoi::Lisezmoi;
-use crate::format::records::{self, Record, RecordError, RecordReader, Terminator};
-use crate::format::{self, dialect, ids};
+use crate::format::records::{
+    self, Block, BlockReader, RecordError, RecordReader, RecordRef, Terminator,
+};
+use crate::format::{self, ids};
 use crate::profile::{IdentifierKind, Profile};
 use anomaly::{Anomaly, AnomalyKind, SummaryBuilder};
 use chrono::NaiveDate;
@@ -26,7 +28,7 @@ use sha2::{Digest, Sha256};
 use smallvec::SmallVec;
 use std::collections::{HashMap, HashSet};
 use std::hash::Hasher;
-use std::io::{self, BufReader, Read};
+use std::io::{self, Read};
 use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::{channel, sync_channel};
 use thiserror::Error;
@@ -631,19 +633,24 @@ fn recycle(v: &mut Value, spare: &mut Vec<String>) {
 const SPARE_STRINGS: usize = 1024;
 const SPARE_CAPACITY: usize = 4096;
 
+/// Blocks of records read ahead of the checks ([`Reception::check_in_two`]): with blocks of
+/// [`records::BLOCK_BYTES`], about 1 MB of records in flight.
+const BLOCKS_AHEAD: usize = 8;
+
 /// Whether a value nobody keeps passes every check of its column, seen from its bytes (`ascii`:
 /// the record is ASCII in an ASCII-compatible encoding; `decodes`: the bytes a single-byte
 /// encoding decodes). False sends
 /// the value to the full reading, which says what is wrong with it: the answer only spares work,
-/// it never changes a verdict.
+/// it never changes a verdict. Without the column's `leading_zero` (a check ahead of the
+/// records before it), a decimal number is not known clean.
 fn unkept_is_clean(
-    col: &Column,
+    col: ColCheck,
     bytes: &[u8],
     ascii: bool,
     controls: bool,
     decodes: Option<&[bool; 256]>,
     form: value::TextForm,
-    leading_zero: &mut Option<bool>,
+    leading_zero: Option<&mut Option<bool>>,
 ) -> bool {
     if bytes.is_empty() {
         return !col.mandatory;
@@ -653,7 +660,7 @@ fn unkept_is_clean(
     }
     if col.ty.is_text() {
         // One character per byte, each decoded without error, within the declared length.
-        return col.length.is_none_or(|len| bytes.len() <= len as usize)
+        return bytes.len() <= col.length
             && (ascii || decodes.is_some_and(|d| bytes.iter().all(|&b| d[b as usize])));
     }
     // A well-written date or number is ASCII, which reads the same in the encodings that give a
@@ -663,11 +670,71 @@ fn unkept_is_clean(
     }
     match col.ty {
         ColumnType::Date => value::date_of(bytes, form).is_some(),
-        ColumnType::Number => std::str::from_utf8(bytes).is_ok_and(|text| {
-            value::is_plain_integer(text)
-                || value::parse_number(text, form.decimal, leading_zero).is_some()
-        }),
+        ColumnType::Number => {
+            value::is_plain_integer_bytes(bytes)
+                || leading_zero.is_some_and(|lz| {
+                    std::str::from_utf8(bytes)
+                        .is_ok_and(|text| value::parse_number(text, form.decimal, lz).is_some())
+                })
+        }
         _ => false,
+    }
+}
+
+/// What [`unkept_is_clean`] reads of a column, in a few bytes.
+#[derive(Clone, Copy, Debug)]
+struct ColCheck {
+    ty: ColumnType,
+    mandatory: bool,
+    /// The declared length (`usize::MAX` when none is declared).
+    length: usize,
+}
+
+impl ColCheck {
+    fn of(col: &Column) -> ColCheck {
+        ColCheck {
+            ty: col.ty,
+            mandatory: col.mandatory,
+            length: col.length.map_or(usize::MAX, |l| l as usize),
+        }
+    }
+}
+
+/// The checks of a table's values that depend on nothing read before (see [`unkept_is_clean`]),
+/// made on the reading thread while the checking thread checks the blocks before: for each
+/// record, the columns (the first 64) whose values are known clean.
+struct Ahead {
+    /// The columns nobody keeps (None: a column kept, checked by the checking thread).
+    columns: Vec<Option<ColCheck>>,
+    form: value::TextForm,
+    ascii_compatible: bool,
+    decodes: Option<[bool; 256]>,
+}
+
+impl Ahead {
+    /// Bit `c` of `clean[i]`: the value of column `c` of record `i` of `block` is clean.
+    fn check(&self, block: &Block, skip: usize, clean: &mut Vec<u64>) {
+        clean.clear();
+        clean.extend(block.records().skip(skip).map(|rec| {
+            let ascii = self.ascii_compatible && rec.ascii;
+            let mut mask = 0u64;
+            for (ci, (col, field)) in self.columns.iter().zip(rec.fields()).take(64).enumerate() {
+                if let Some(col) = *col
+                    && unkept_is_clean(
+                        col,
+                        field,
+                        ascii,
+                        rec.controls,
+                        self.decodes.as_ref(),
+                        self.form,
+                        None,
+                    )
+                {
+                    mask |= 1 << ci;
+                }
+            }
+            mask
+        }));
     }
 }
 
@@ -1081,7 +1148,7 @@ impl<'a, 'l> Reception<'a, 'l> {
                 0
             }
             Some(names) => {
-                let mut reader = RecordReader::new(BufReader::with_capacity(1 << 16, &mut hashing));
+                let mut reader = BlockReader::new(&mut hashing);
                 let n = self.read_records(&path, &names, &mut reader, &mut file)?;
                 file.bom = reader.bom;
                 n
@@ -1147,31 +1214,28 @@ impl<'a, 'l> Reception<'a, 'l> {
         )
     }
 
-    fn read_records<R: io::BufRead>(
+    fn read_records<R: Read>(
         &mut self,
         path: &str,
         names: &[String],
-        reader: &mut RecordReader<R>,
+        reader: &mut BlockReader<R>,
         file: &mut FileInfo,
     ) -> Result<u64, ReceiveError> {
         let finess = path == format::FINESS_FILE;
         // First line: the header, or the FINESS metadata line.
-        let first = match reader.next_record().map_err(|e| record_error(e, path))? {
-            Some(r) => r,
-            None => {
-                if !finess {
-                    self.reasons
-                        .push(format!("{path} est vide : la ligne d'en-tête manque"));
-                }
-                return Ok(0);
+        let mut block = Block::default();
+        if !reader
+            .next_block(&mut block)
+            .map_err(|e| record_error(e, path))?
+        {
+            if !finess {
+                self.reasons
+                    .push(format!("{path} est vide : la ligne d'en-tête manque"));
             }
-        };
-        file.first_line = first.raw.clone();
-        file.first_line.extend_from_slice(match first.terminator {
-            Some(Terminator::CrLf) => b"\r\n",
-            Some(Terminator::Lf) => b"\n",
-            _ => b"",
-        });
+            return Ok(0);
+        }
+        let first = block.get(0);
+        file.first_line = first.delivered();
         let header: Vec<String> = first
             .fields()
             .map(|f| decode_text(f, self.encoding))
@@ -1222,12 +1286,22 @@ impl<'a, 'l> Reception<'a, 'l> {
             // An import: the store's writer has the second core; the records are read and
             // checked on this thread.
             let mut tally = Tally::default();
-            while let Some(rec) = reader.next_record().map_err(|e| record_error(e, path))? {
-                tally.take(self, path, &tis, finess, rec)?;
+            let mut skip = 1;
+            loop {
+                for rec in block.records().skip(skip) {
+                    tally.take(self, path, &tis, finess, rec, 0)?;
+                }
+                skip = 0;
+                if !reader
+                    .next_block(&mut block)
+                    .map_err(|e| record_error(e, path))?
+                {
+                    break;
+                }
             }
             tally
         } else {
-            self.check_in_two(path, &tis, finess, reader)?
+            self.check_in_two(path, &tis, finess, reader, block)?
         };
         let (count, lf_only) = (tally.records, tally.lf_only);
         if lf_only > 0 {
@@ -1248,63 +1322,68 @@ impl<'a, 'l> Reception<'a, 'l> {
     }
 
     /// Reads the records of `path` on this thread (what decryption hands over, hashed and cut
-    /// into records) while a second thread checks and types them, batch by batch: a check
-    /// without a store has both cores. Batches are bounded in records and bytes, and go back and
-    /// forth with their memory.
-    fn check_in_two<R: io::BufRead>(
+    /// into blocks of whole records) while a second thread checks and types them, block by
+    /// block: a check without a store has both cores. `first` is the block read already, whose
+    /// first record (the header) is not a row. Blocks go back and forth with their memory.
+    fn check_in_two<R: Read>(
         &mut self,
         path: &str,
         tis: &[usize],
         finess: bool,
-        reader: &mut RecordReader<R>,
+        reader: &mut BlockReader<R>,
+        first: Block,
     ) -> Result<Tally, ReceiveError> {
-        const BATCH_RECORDS: usize = 512;
-        const BATCH_BYTES: usize = 256 << 10;
-        // Eight batches in flight (2 MB at most) let the reading run ahead while the threads
-        // share two cores with decryption; two made the checks wait (about 10 % longer).
-        let (full_tx, full_rx) = sync_channel::<Vec<Record>>(8);
-        let (empty_tx, empty_rx) = channel::<Vec<Record>>();
+        // Blocks in flight: the reading runs ahead while the threads share two cores with
+        // decryption.
+        let (full_tx, full_rx) = sync_channel::<(Block, usize, Vec<u64>)>(BLOCKS_AHEAD);
+        let (empty_tx, empty_rx) = channel::<(Block, Vec<u64>)>();
+        // A file of one table: its values are checked ahead where they can be.
+        let ahead = match tis {
+            [ti] if !finess => {
+                let t = &self.tables[*ti];
+                Some(Ahead {
+                    columns: (t.info.columns.iter().zip(&t.keep))
+                        .map(|(c, &keep)| (!keep).then(|| ColCheck::of(c)))
+                        .collect(),
+                    form: t.info.form,
+                    ascii_compatible: self.encoding.is_ascii_compatible(),
+                    decodes: self.single_byte,
+                })
+            }
+            _ => None,
+        };
         let (read, checked) = std::thread::scope(|scope| {
             let worker = std::thread::Builder::new()
                 .name("reprise-controle".into())
                 .spawn_scoped(scope, move || -> Result<Tally, ReceiveError> {
                     let mut tally = Tally::default();
-                    for mut batch in full_rx {
-                        for rec in &batch {
-                            tally.take(self, path, tis, finess, rec)?;
+                    for (mut block, skip, clean) in full_rx {
+                        for (i, rec) in block.records().skip(skip).enumerate() {
+                            let clean = clean.get(i).copied().unwrap_or(0);
+                            tally.take(self, path, tis, finess, rec, clean)?;
                         }
-                        for r in &mut batch {
-                            if r.is_large() {
-                                *r = Record::default();
-                            }
-                        }
-                        let _ = empty_tx.send(batch);
+                        block.shrink();
+                        let _ = empty_tx.send((block, clean));
                     }
                     Ok(tally)
                 })
                 .expect("thread starts");
             let read = (|| -> Result<(), ReceiveError> {
+                let (mut block, mut skip) = (first, 1);
                 loop {
-                    let mut batch = empty_rx.try_recv().unwrap_or_default();
-                    let (mut n, mut bytes) = (0, 0);
-                    let mut end = false;
-                    while n < BATCH_RECORDS && bytes < BATCH_BYTES {
-                        if n == batch.len() {
-                            batch.push(Record::default());
-                        }
-                        if !reader
-                            .next_record_into(&mut batch[n])
-                            .map_err(|e| record_error(e, path))?
-                        {
-                            end = true;
-                            break;
-                        }
-                        bytes += batch[n].raw.len();
-                        n += 1;
+                    let (next, mut clean) = empty_rx.try_recv().unwrap_or_default();
+                    if let Some(ahead) = &ahead {
+                        ahead.check(&block, skip, &mut clean);
                     }
-                    batch.truncate(n);
                     // A send fails when the checks stopped: their error says why.
-                    if (n > 0 && full_tx.send(batch).is_err()) || end {
+                    if full_tx.send((block, skip, clean)).is_err() {
+                        return Ok(());
+                    }
+                    (block, skip) = (next, 0);
+                    if !reader
+                        .next_block(&mut block)
+                        .map_err(|e| record_error(e, path))?
+                    {
                         return Ok(());
                     }
                 }
@@ -1339,16 +1418,16 @@ impl<'a, 'l> Reception<'a, 'l> {
     }
 
     /// One record of a file read for the tables `tis` (the FINESS file's two record types go to
-    /// their table by their tag), number `count` in the file.
+    /// their table by their tag).
     fn take_record(
         &mut self,
         path: &str,
         tis: &[usize],
         finess: bool,
-        rec: &Record,
-        count: u64,
+        incoming: Incoming<'_>,
         values: &mut Vec<Value>,
     ) -> Result<(), ReceiveError> {
+        let Incoming { rec, count, .. } = incoming;
         let ti = if finess {
             let tag = rec.field(0);
             if tag == format::finess::STRUCTURE_TAG.as_bytes() {
@@ -1357,12 +1436,12 @@ impl<'a, 'l> Reception<'a, 'l> {
                 tis[1]
             } else {
                 // Not a FINESS record type: kept as delivered in the structure table.
-                let raw = record_bytes(rec);
+                let raw = rec.delivered();
                 let t = &mut self.tables[tis[0]];
                 t.rows += 1;
                 let (index, record) = (t.index, t.rows);
                 let n = t.info.columns.len();
-                let text = decode_text(&rec.raw, self.encoding);
+                let text = decode_text(rec.raw, self.encoding);
                 self.loader
                     .row(index, record, count, &mut vec![Value::Null; n], Some(&raw))?;
                 self.anomaly(Anomaly {
@@ -1379,18 +1458,22 @@ impl<'a, 'l> Reception<'a, 'l> {
         } else {
             tis[0]
         };
-        self.process_record(path, ti, rec, finess, count, values)
+        self.process_record(path, ti, incoming, finess, values)
     }
 
     fn process_record(
         &mut self,
         path: &str,
         ti: usize,
-        rec: &Record,
+        incoming: Incoming<'_>,
         finess: bool,
-        file_record: u64,
         values: &mut Vec<Value>,
     ) -> Result<(), ReceiveError> {
+        let Incoming {
+            rec,
+            clean,
+            count: file_record,
+        } = incoming;
         let encoding = self.encoding;
         // The single-byte table is only made for ASCII-compatible encodings.
         let decodes = self.single_byte.as_ref();
@@ -1421,7 +1504,7 @@ impl<'a, 'l> Reception<'a, 'l> {
             canonical = false;
             anomalies.push(mk(
                 None,
-                Some(decode_text(&rec.raw, encoding)),
+                Some(decode_text(rec.raw, encoding)),
                 AnomalyKind::FieldCount,
                 format!("{nfields} champs au lieu de {ncols} : enregistrement gardé tel que livré"),
             ));
@@ -1456,17 +1539,19 @@ impl<'a, 'l> Reception<'a, 'l> {
                 continue;
             }
             // A value nobody keeps (`reprise verify`) and no check reads is only checked: when
-            // its bytes show no defect, it is neither decoded nor typed.
+            // its bytes show no defect, it is neither decoded nor typed. The reading thread
+            // may have checked it already ([`Ahead`]).
             if !t.keep[ci]
-                && unkept_is_clean(
-                    col,
-                    rec.field(ci),
-                    ascii,
-                    controls,
-                    decodes,
-                    t.info.form,
-                    &mut t.leading_zero[ci],
-                )
+                && (ci < 64 && clean >> ci & 1 == 1
+                    || unkept_is_clean(
+                        ColCheck::of(col),
+                        rec.field(ci),
+                        ascii,
+                        controls,
+                        decodes,
+                        t.info.form,
+                        Some(&mut t.leading_zero[ci]),
+                    ))
             {
                 recycle(&mut values[ci], &mut self.spare);
                 continue;
@@ -1663,7 +1748,7 @@ impl<'a, 'l> Reception<'a, 'l> {
                 ));
             }
         }
-        let raw = (!canonical).then(|| record_bytes(rec));
+        let raw = (!canonical).then(|| rec.delivered());
         let index = t.index;
         self.loader
             .row(index, record, file_record, values, raw.as_deref())?;
@@ -2086,6 +2171,16 @@ fn record_error(e: RecordError, path: &str) -> ReceiveError {
     }
 }
 
+/// A record as the checks take it.
+#[derive(Clone, Copy)]
+struct Incoming<'r> {
+    rec: RecordRef<'r>,
+    /// Columns whose values were found clean ahead ([`Ahead`]).
+    clean: u64,
+    /// Number of the record in its file (header excluded).
+    count: u64,
+}
+
 /// Records of a file counted as they are checked.
 #[derive(Default)]
 struct Tally {
@@ -2102,7 +2197,8 @@ impl Tally {
         path: &str,
         tis: &[usize],
         finess: bool,
-        rec: &Record,
+        rec: RecordRef<'_>,
+        clean: u64,
     ) -> Result<(), ReceiveError> {
         if self.records.is_multiple_of(4096) {
             r.report_progress(path, self.records)?;
@@ -2111,18 +2207,18 @@ impl Tally {
         if rec.terminator == Some(Terminator::Lf) {
             self.lf_only += 1;
         }
-        r.take_record(path, tis, finess, rec, self.records, &mut self.values)
+        r.take_record(
+            path,
+            tis,
+            finess,
+            Incoming {
+                rec,
+                clean,
+                count: self.records,
+            },
+            &mut self.values,
+        )
     }
-}
-
-fn record_bytes(rec: &Record) -> Vec<u8> {
-    let mut raw = rec.raw.clone();
-    match rec.terminator {
-        Some(Terminator::CrLf) => raw.extend_from_slice(dialect::CRLF),
-        Some(Terminator::Lf) => raw.push(b'\n'),
-        _ => {}
-    }
-    raw
 }
 
 /// A loader failure carried through the reading of a member.

@@ -109,7 +109,11 @@ pub fn date_of(bytes: &[u8], form: TextForm) -> Option<i64> {
 /// 1 to 18 digits without a leading zero, or `0`): true means typed, false means ask
 /// [`parse_number`].
 pub fn is_plain_integer(s: &str) -> bool {
-    let b = s.as_bytes();
+    is_plain_integer_bytes(s.as_bytes())
+}
+
+/// [`is_plain_integer`] on bytes (which are then ASCII).
+pub fn is_plain_integer_bytes(b: &[u8]) -> bool {
     let digits = b.strip_prefix(b"-").unwrap_or(b);
     !digits.is_empty()
         && digits.len() <= 18
