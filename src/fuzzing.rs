@@ -11,7 +11,7 @@ use crate::format::descriptif::Descriptif;
 use crate::format::dialect;
 use crate::format::extraction_log::ExtractionLog;
 use crate::format::lisezmoi::Lisezmoi;
-use crate::format::records::{RecordReader, Terminator};
+use crate::format::records::{Block, BlockReader, RecordReader, RecordRef, Terminator};
 use crate::profile::Profile;
 use crate::reception::value::{TextForm, render, type_value};
 use crate::reception::{NoLoader, ReceiveOptions, receive};
@@ -100,12 +100,30 @@ pub fn extraction_log(data: &[u8]) {
 
 /// Data lines in the delivery's dialect, through a small buffer and a small record limit so that
 /// records cross buffer boundaries and the limit is reached. A record that says it is canonical
-/// must give back its delivered bytes when its fields are written in the dialect.
+/// must give back its delivered bytes when its fields are written in the dialect; blocks of
+/// records (as the reception reads them) hold the same records, and the same error.
 pub fn records(data: &[u8]) {
     let mut reader = RecordReader::with_limit(BufReader::with_capacity(7, data), 4096);
+    let mut blocks = BlockReader::with_limit(data, 4096).reading(5);
+    let mut block = Block::default();
+    let mut in_blocks = Vec::new();
+    let blocks_end = loop {
+        match blocks.next_block(&mut block) {
+            Ok(true) => in_blocks.extend(block.records().map(|r| seen(&r))),
+            Ok(false) => break None,
+            Err(e) => break Some(e.to_string()),
+        }
+    };
+    let mut in_records = Vec::new();
     let mut last_line = 0;
     let mut out = Vec::new();
-    while let Ok(Some(rec)) = reader.next_record() {
+    let records_end = loop {
+        let rec = match reader.next_record() {
+            Ok(Some(rec)) => rec,
+            Ok(None) => break None,
+            Err(e) => break Some(e.to_string()),
+        };
+        in_records.push(seen(&rec.view()));
         assert!(rec.line > last_line, "line numbers go forward");
         last_line = rec.line;
         if rec.canonical {
@@ -123,7 +141,28 @@ pub fn records(data: &[u8]) {
                 "LF alone is not canonical"
             );
         }
-    }
+    };
+    assert_eq!(in_blocks, in_records, "blocks hold other records");
+    assert_eq!(blocks_end, records_end, "blocks end otherwise");
+}
+
+/// What a record says, to compare two readings.
+type Seen = (Vec<u8>, Vec<Vec<u8>>, Option<Terminator>, u64, [bool; 5]);
+
+fn seen(rec: &RecordRef<'_>) -> Seen {
+    (
+        rec.raw.to_vec(),
+        rec.fields().map(<[u8]>::to_vec).collect(),
+        rec.terminator,
+        rec.line,
+        [
+            rec.canonical,
+            rec.unclosed_quote,
+            rec.stray_after_quote,
+            rec.ascii,
+            rec.controls,
+        ],
+    )
 }
 
 /// Typing of values: whatever a value becomes, rendering it back gives exactly the delivered text

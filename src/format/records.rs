@@ -2,7 +2,9 @@
 //! quotes, CR and LF are ASCII in every encoding a delivery may use, so records are split on the
 //! raw bytes and each field is decoded afterwards. The reader is tolerant (LF alone, stray quotes,
 //! a quote never closed, a last line without its end) and says when a record is not written the
-//! way the format writes it, so that the record can be kept exactly as delivered.
+//! way the format writes it, so that the record can be kept exactly as delivered. Records come
+//! one at a time ([`RecordReader`]) or by blocks of whole records left where they were read
+//! ([`BlockReader`]), which one thread fills and another checks.
 
 use super::dialect::{self, SEPARATOR};
 use std::io::{self, BufRead, Read};
@@ -89,12 +91,6 @@ impl Record {
     pub fn fields(&self) -> impl Iterator<Item = &[u8]> {
         let values = self.view().values;
         self.spans.iter().map(move |&(a, b)| &values[a..b])
-    }
-
-    /// Whether the record holds more memory than an ordinary line needs (a record kept for
-    /// reuse gives it back then).
-    pub fn is_large(&self) -> bool {
-        self.raw.capacity() + self.values.capacity() > 1 << 16
     }
 
     /// A blank line (no byte at all).
@@ -284,6 +280,12 @@ impl<R: Read> BlockReader<R> {
     /// Physical lines started so far (the line of the next record).
     pub fn line(&self) -> u64 {
         self.line
+    }
+
+    /// Reads `bytes` at a time (tests make it tiny, so that records cross reads).
+    pub fn reading(mut self, bytes: usize) -> Self {
+        self.read_size = bytes.max(1);
+        self
     }
 
     /// Fills `block` with the next whole records (at least one); false at the end of the
@@ -528,16 +530,6 @@ impl<R: BufRead> RecordReader<R> {
         rec.terminator = Some(terminator);
         self.inner.consume(nl + 1);
         self.line += 1;
-        Ok(true)
-    }
-
-    /// Reads the next record into `out` (whose memory the reader keeps for the record after);
-    /// false at the end of the stream.
-    pub fn next_record_into(&mut self, out: &mut Record) -> Result<bool, RecordError> {
-        if self.next_record()?.is_none() {
-            return Ok(false);
-        }
-        std::mem::swap(&mut self.rec, out);
         Ok(true)
     }
 
@@ -969,8 +961,7 @@ mod tests {
 
     /// [`reading`], block by block, `read` bytes read at once.
     fn block_reading(bytes: &[u8], read: usize, max: usize) -> Reading {
-        let mut r = BlockReader::with_limit(bytes, max);
-        r.read_size = read;
+        let mut r = BlockReader::with_limit(bytes, max).reading(read);
         let mut block = Block::default();
         let mut out = Vec::new();
         loop {
@@ -1010,8 +1001,7 @@ mod tests {
     #[test]
     fn a_block_holds_whole_records_and_the_rest_waits() {
         let bytes = b"\xEF\xBB\xBFa;b\r\n\"x\r\ny\";z\r\nlast";
-        let mut r = BlockReader::new(&bytes[..]);
-        r.read_size = 12;
+        let mut r = BlockReader::new(&bytes[..]).reading(12);
         let mut block = Block::default();
         assert!(r.next_block(&mut block).unwrap());
         assert!(r.bom);

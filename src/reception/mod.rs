@@ -643,6 +643,7 @@ const BLOCKS_AHEAD: usize = 8;
 /// the value to the full reading, which says what is wrong with it: the answer only spares work,
 /// it never changes a verdict. Without the column's `leading_zero` (a check ahead of the
 /// records before it), a decimal number is not known clean.
+#[inline(always)]
 fn unkept_is_clean(
     col: ColCheck,
     bytes: &[u8],
