@@ -29,7 +29,7 @@ use smallvec::SmallVec;
 use std::collections::{HashMap, HashSet};
 use std::hash::Hasher;
 use std::io::{self, Read};
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{channel, sync_channel};
 use thiserror::Error;
 use value::{TextForm, Untyped, Value};
@@ -249,6 +249,10 @@ const DENSE_BELOW: u64 = 1 << 20;
 struct KeySet {
     dense: Option<Dense>,
     hashes: HashSet64,
+    /// The hashes of a run still in increasing order when the table ended, sorted: looked up
+    /// by binary search (sorting them costs a fraction of putting them in the hash set, and
+    /// happens between two files, when the other core waits).
+    sorted: Vec<u64>,
     /// Rows expected (CONTROLE.TXT), to size the hash set when it gets its first value.
     expected: usize,
     /// Where the values kept by hash stand with regard to their order.
@@ -459,7 +463,10 @@ impl KeySet {
     /// it, dropped.
     fn seal(&mut self, referenced: bool) {
         if referenced {
-            self.flush_run();
+            if let Order::Increasing(run) = std::mem::replace(&mut self.order, Order::Hashed) {
+                self.sorted = run.hashes;
+                self.sorted.sort_unstable();
+            }
         } else {
             self.order = Order::Hashed;
             self.dense = None;
@@ -479,7 +486,12 @@ impl KeySet {
                 return d.has(i);
             }
         }
-        self.hashes.contains(&key_hash(parts))
+        let hash = key_hash(parts);
+        if self.sorted.is_empty() {
+            self.hashes.contains(&hash)
+        } else {
+            self.sorted.binary_search(&hash).is_ok()
+        }
     }
 }
 
@@ -636,6 +648,8 @@ const SPARE_CAPACITY: usize = 4096;
 /// Blocks of records read ahead of the checks ([`Reception::check_in_two`]): with blocks of
 /// [`records::BLOCK_BYTES`], about 1 MB of records in flight.
 const BLOCKS_AHEAD: usize = 8;
+/// Blocks waiting for the checking thread from which the reading thread checks values ahead.
+const AHEAD_WHEN_WAITING: usize = 2;
 
 /// Whether a value nobody keeps passes every check of its column, seen from its bytes (`ascii`:
 /// the record is ASCII in an ASCII-compatible encoding; `decodes`: the bytes a single-byte
@@ -1353,12 +1367,16 @@ impl<'a, 'l> Reception<'a, 'l> {
             }
             _ => None,
         };
+        // Blocks sent and not yet taken by the checks.
+        let waiting = AtomicUsize::new(0);
+        let waiting = &waiting;
         let (read, checked) = std::thread::scope(|scope| {
             let worker = std::thread::Builder::new()
                 .name("reprise-controle".into())
                 .spawn_scoped(scope, move || -> Result<Tally, ReceiveError> {
                     let mut tally = Tally::default();
                     for (mut block, skip, clean) in full_rx {
+                        waiting.fetch_sub(1, Ordering::Relaxed);
                         for (i, rec) in block.records().skip(skip).enumerate() {
                             let clean = clean.get(i).copied().unwrap_or(0);
                             tally.take(self, path, tis, finess, rec, clean)?;
@@ -1373,9 +1391,15 @@ impl<'a, 'l> Reception<'a, 'l> {
                 let (mut block, mut skip) = (first, 1);
                 loop {
                     let (next, mut clean) = empty_rx.try_recv().unwrap_or_default();
-                    if let Some(ahead) = &ahead {
+                    clean.clear();
+                    // The checks ahead only while the checking thread has blocks waiting: when
+                    // it waits for blocks, they go to it at once, and it checks every value.
+                    if let Some(ahead) = &ahead
+                        && waiting.load(Ordering::Relaxed) >= AHEAD_WHEN_WAITING
+                    {
                         ahead.check(&block, skip, &mut clean);
                     }
+                    waiting.fetch_add(1, Ordering::Relaxed);
                     // A send fails when the checks stopped: their error says why.
                     if full_tx.send((block, skip, clean)).is_err() {
                         return Ok(());
