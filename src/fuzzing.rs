@@ -11,7 +11,7 @@ use crate::format::descriptif::Descriptif;
 use crate::format::dialect;
 use crate::format::extraction_log::ExtractionLog;
 use crate::format::lisezmoi::Lisezmoi;
-use crate::format::records::{Block, BlockReader, RecordReader, RecordRef, Terminator};
+use crate::format::records::{Block, BlockReader, RecordReader, Terminator};
 use crate::profile::Profile;
 use crate::reception::value::{TextForm, render, type_value};
 use crate::reception::{NoLoader, ReceiveOptions, receive};
@@ -109,7 +109,7 @@ pub fn records(data: &[u8]) {
     let mut in_blocks = Vec::new();
     let blocks_end = loop {
         match blocks.next_block(&mut block) {
-            Ok(true) => in_blocks.extend(block.records().map(|r| seen(&r))),
+            Ok(true) => in_blocks.extend(block.records().map(|r| r.said())),
             Ok(false) => break None,
             Err(e) => break Some(e.to_string()),
         }
@@ -123,7 +123,7 @@ pub fn records(data: &[u8]) {
             Ok(None) => break None,
             Err(e) => break Some(e.to_string()),
         };
-        in_records.push(seen(&rec.view()));
+        in_records.push(rec.view().said());
         assert!(rec.line > last_line, "line numbers go forward");
         last_line = rec.line;
         if rec.canonical {
@@ -144,25 +144,6 @@ pub fn records(data: &[u8]) {
     };
     assert_eq!(in_blocks, in_records, "blocks hold other records");
     assert_eq!(blocks_end, records_end, "blocks end otherwise");
-}
-
-/// What a record says, to compare two readings.
-type Seen = (Vec<u8>, Vec<Vec<u8>>, Option<Terminator>, u64, [bool; 5]);
-
-fn seen(rec: &RecordRef<'_>) -> Seen {
-    (
-        rec.raw.to_vec(),
-        rec.fields().map(<[u8]>::to_vec).collect(),
-        rec.terminator,
-        rec.line,
-        [
-            rec.canonical,
-            rec.unclosed_quote,
-            rec.stray_after_quote,
-            rec.ascii,
-            rec.controls,
-        ],
-    )
 }
 
 /// Typing of values: whatever a value becomes, rendering it back gives exactly the delivered text
