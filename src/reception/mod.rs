@@ -249,10 +249,10 @@ const DENSE_BELOW: u64 = 1 << 20;
 struct KeySet {
     dense: Option<Dense>,
     hashes: HashSet64,
-    /// The hashes of a run still in increasing order when the table ended, sorted: looked up
-    /// by binary search (sorting them costs a fraction of putting them in the hash set, and
-    /// happens between two files, when the other core waits).
-    sorted: Vec<u64>,
+    /// The hashes of a run still in increasing order when the table ended, sorted (sorting
+    /// them costs a fraction of putting them in the hash set, and happens between two files,
+    /// when the other core waits).
+    sorted: SortedHashes,
     /// Rows expected (CONTROLE.TXT), to size the hash set when it gets its first value.
     expected: usize,
     /// Where the values kept by hash stand with regard to their order.
@@ -464,8 +464,7 @@ impl KeySet {
     fn seal(&mut self, referenced: bool) {
         if referenced {
             if let Order::Increasing(run) = std::mem::replace(&mut self.order, Order::Hashed) {
-                self.sorted = run.hashes;
-                self.sorted.sort_unstable();
+                self.sorted = SortedHashes::new(run.hashes);
             }
         } else {
             self.order = Order::Hashed;
@@ -487,11 +486,45 @@ impl KeySet {
             }
         }
         let hash = key_hash(parts);
-        if self.sorted.is_empty() {
+        if self.sorted.hashes.is_empty() {
             self.hashes.contains(&hash)
         } else {
-            self.sorted.binary_search(&hash).is_ok()
+            self.sorted.contains(hash)
         }
+    }
+}
+
+/// Hashes in increasing order, with where each value of their first [`SortedHashes::BITS`] bits
+/// starts: a look-up reads one entry of that directory and the few hashes of its slice (hashes
+/// are spread evenly), where a binary search over millions would wait on memory at each of its
+/// last steps.
+#[derive(Default)]
+struct SortedHashes {
+    hashes: Vec<u64>,
+    starts: Vec<u32>,
+}
+
+impl SortedHashes {
+    const BITS: u32 = 16;
+
+    fn new(mut hashes: Vec<u64>) -> SortedHashes {
+        hashes.sort_unstable();
+        // Fewer than 2^32 hashes: that many would take 32 GB.
+        let mut starts = Vec::with_capacity((1 << Self::BITS) + 1);
+        let mut at = 0;
+        for slot in 0..=(1u64 << Self::BITS) {
+            while at < hashes.len() && hashes[at] >> (64 - Self::BITS) < slot {
+                at += 1;
+            }
+            starts.push(at as u32);
+        }
+        SortedHashes { hashes, starts }
+    }
+
+    fn contains(&self, hash: u64) -> bool {
+        let slot = (hash >> (64 - Self::BITS)) as usize;
+        let (a, b) = (self.starts[slot] as usize, self.starts[slot + 1] as usize);
+        self.hashes[a..b].binary_search(&hash).is_ok()
     }
 }
 
