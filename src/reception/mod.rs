@@ -1591,27 +1591,29 @@ impl<'a, 'l> Reception<'a, 'l> {
         // every field is already its text, and no field needs looking at byte by byte.
         let ascii = encoding.is_ascii_compatible() && rec.ascii;
         let controls = rec.controls;
+        // A column nobody keeps always holds NULL (its typed value, when there is one, is
+        // dropped once checked), so a column known clean ahead ([`Ahead`]) needs nothing.
         for (ci, col) in t.info.columns.iter().enumerate() {
+            if ci < 64 && clean >> ci & 1 == 1 {
+                continue;
+            }
             if ci >= nfields {
                 recycle(&mut values[ci], &mut self.spare);
                 continue;
             }
             // A value nobody keeps (`reprise verify`) and no check reads is only checked: when
-            // its bytes show no defect, it is neither decoded nor typed. The reading thread
-            // may have checked it already ([`Ahead`]).
+            // its bytes show no defect, it is neither decoded nor typed.
             if !t.keep[ci]
-                && (ci < 64 && clean >> ci & 1 == 1
-                    || unkept_is_clean(
-                        ColCheck::of(col),
-                        rec.field(ci),
-                        ascii,
-                        controls,
-                        decodes,
-                        t.info.form,
-                        Some(&mut t.leading_zero[ci]),
-                    ))
+                && unkept_is_clean(
+                    ColCheck::of(col),
+                    rec.field(ci),
+                    ascii,
+                    controls,
+                    decodes,
+                    t.info.form,
+                    Some(&mut t.leading_zero[ci]),
+                )
             {
-                recycle(&mut values[ci], &mut self.spare);
                 continue;
             }
             recycle(&mut values[ci], &mut self.spare);
@@ -1691,7 +1693,11 @@ impl<'a, 'l> Reception<'a, 'l> {
                 };
                 anomalies.push(mk(Some(&col.name), shown, kind, detail));
             }
-            values[ci] = v;
+            if t.keep[ci] {
+                values[ci] = v;
+            } else {
+                recycle(&mut { v }, &mut self.spare);
+            }
         }
         // Identifiers with a check key.
         for id in &t.ids {
