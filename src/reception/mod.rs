@@ -353,10 +353,14 @@ fn digits_width(p: &[u8]) -> Option<usize> {
 
 /// The number written by `p`, when `p` is made of 1 to 18 digits.
 fn digits_value(p: &[u8]) -> Option<u64> {
-    if p.is_empty() || p.len() > 18 || !p.iter().all(u8::is_ascii_digit) {
+    if p.is_empty() || p.len() > 18 {
         return None;
     }
-    Some(p.iter().fold(0u64, |n, &b| n * 10 + u64::from(b - b'0')))
+    // One pass: each byte checked and added in.
+    p.iter().try_fold(0u64, |n, &b| {
+        let d = b.wrapping_sub(b'0');
+        (d < 10).then(|| n * 10 + u64::from(d))
+    })
 }
 
 impl Dense {
@@ -657,6 +661,9 @@ struct Reception<'a, 'l> {
     /// Strings of the text values of the previous record, emptied: the next record's texts are
     /// copied into them rather than into new allocations.
     spare: Vec<String>,
+    /// Blocks of records, emptied, kept from one file to the next with their memory (a
+    /// fresh block's pages cost the kernel zeroing them).
+    blocks: Vec<(Block, Vec<u64>)>,
 }
 
 /// Sets a value to NULL, its string kept in `spare` for a later text.
@@ -1271,7 +1278,7 @@ impl<'a, 'l> Reception<'a, 'l> {
     ) -> Result<u64, ReceiveError> {
         let finess = path == format::FINESS_FILE;
         // First line: the header, or the FINESS metadata line.
-        let mut block = Block::default();
+        let mut block = self.blocks.pop().map(|(b, _)| b).unwrap_or_default();
         if !reader
             .next_block(&mut block)
             .map_err(|e| record_error(e, path))?
@@ -1403,6 +1410,8 @@ impl<'a, 'l> Reception<'a, 'l> {
         // Blocks sent and not yet taken by the checks.
         let waiting = AtomicUsize::new(0);
         let waiting = &waiting;
+        let mut pool = std::mem::take(&mut self.blocks);
+        let this = &mut *self;
         let (read, checked) = std::thread::scope(|scope| {
             let worker = std::thread::Builder::new()
                 .name("reprise-controle".into())
@@ -1412,7 +1421,7 @@ impl<'a, 'l> Reception<'a, 'l> {
                         waiting.fetch_sub(1, Ordering::Relaxed);
                         for (i, rec) in block.records().skip(skip).enumerate() {
                             let clean = clean.get(i).copied().unwrap_or(0);
-                            tally.take(self, path, tis, finess, rec, clean)?;
+                            tally.take(this, path, tis, finess, rec, clean)?;
                         }
                         block.shrink();
                         let _ = empty_tx.send((block, clean));
@@ -1423,7 +1432,11 @@ impl<'a, 'l> Reception<'a, 'l> {
             let read = (|| -> Result<(), ReceiveError> {
                 let (mut block, mut skip) = (first, 1);
                 loop {
-                    let (next, mut clean) = empty_rx.try_recv().unwrap_or_default();
+                    let (next, mut clean) = empty_rx
+                        .try_recv()
+                        .ok()
+                        .or_else(|| pool.pop())
+                        .unwrap_or_default();
                     clean.clear();
                     // The checks ahead only while the checking thread has blocks waiting: when
                     // it waits for blocks, they go to it at once, and it checks every value.
@@ -1442,6 +1455,7 @@ impl<'a, 'l> Reception<'a, 'l> {
                         .next_block(&mut block)
                         .map_err(|e| record_error(e, path))?
                     {
+                        pool.push((block, Vec::new()));
                         return Ok(());
                     }
                 }
@@ -1452,6 +1466,9 @@ impl<'a, 'l> Reception<'a, 'l> {
                 .unwrap_or_else(|p| std::panic::resume_unwind(p));
             (read, checked)
         });
+        pool.extend(empty_rx.try_iter());
+        pool.truncate(BLOCKS_AHEAD + 2);
+        self.blocks = pool;
         // The checks' error first (cancelled, a loader failure), then the reading's.
         let tally = checked?;
         read?;
@@ -2321,6 +2338,7 @@ pub fn receive<'a>(
         summary: SummaryBuilder::default(),
         progress: Progress::default(),
         spare: Vec::new(),
+        blocks: Vec::new(),
         opts,
     };
     let cancel = r.opts.cancel;
