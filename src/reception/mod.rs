@@ -1812,9 +1812,7 @@ impl<'a, 'l> Reception<'a, 'l> {
         let field = |c: usize| if c < nfields { rec.field(c) } else { &[][..] };
         for set in t.targets.iter_mut() {
             parts.clear();
-            for &c in &set.columns {
-                parts.push(field(c));
-            }
+            parts.extend(set.columns.iter().map(|&c| field(c)));
             if parts.iter().all(|p| trim_blanks(p).is_empty()) {
                 continue;
             }
@@ -1839,9 +1837,7 @@ impl<'a, 'l> Reception<'a, 'l> {
             let rc = &self.tables[ti].refs[r];
             let (tt, set) = (rc.target_index, rc.target_set);
             parts.clear();
-            for &c in &rc.columns {
-                parts.push(field(c));
-            }
+            parts.extend(rc.columns.iter().map(|&c| field(c)));
             if parts.iter().any(|p| trim_blanks(p).is_empty()) {
                 continue;
             }
