@@ -243,30 +243,30 @@ const DENSE_BELOW: u64 = 1 << 20;
 /// its numbers are written and its first number) is fixed by the first value.
 ///
 /// Other values that come in increasing order (a composite key of a file in key order) are fresh
-/// by that order alone: their hashes are only listed, and go into the hash set when a value
-/// breaks the order or when the table ends and other tables refer to it ([`KeySet::seal`]).
+/// by that order alone: their hashes are only listed. They go into the hash set when a value
+/// breaks the order; when the table ends in order and other tables refer to it, they are sorted
+/// ([`KeySet::seal`]: sorting costs a fraction of filling the hash set, and happens between two
+/// files, when the other core waits).
 #[derive(Default)]
 struct KeySet {
     dense: Option<Dense>,
     hashes: HashSet64,
-    /// The hashes of a run still in increasing order when the table ended, sorted (sorting
-    /// them costs a fraction of putting them in the hash set, and happens between two files,
-    /// when the other core waits).
-    sorted: SortedHashes,
     /// Rows expected (CONTROLE.TXT), to size the hash set when it gets its first value.
     expected: usize,
     /// Where the values kept by hash stand with regard to their order.
     order: Order,
 }
 
-/// The values a [`KeySet`] keeps by hash: none yet, in increasing order so far, or in the hash
-/// set (the order broke, or the set is sealed).
+/// The values a [`KeySet`] keeps by hash: none yet, in increasing order so far, in the hash set
+/// (the order broke, or the set is sealed without being referred to), or sorted (the table
+/// ended in order).
 #[derive(Default)]
 enum Order {
     #[default]
     NoneYet,
     Increasing(Run),
     Hashed,
+    Sorted(SortedHashes),
 }
 
 /// A run of values in increasing order: the last one and the hashes of all of them.
@@ -467,8 +467,8 @@ impl KeySet {
     /// it, dropped.
     fn seal(&mut self, referenced: bool) {
         if referenced {
-            if let Order::Increasing(run) = std::mem::replace(&mut self.order, Order::Hashed) {
-                self.sorted = SortedHashes::new(run.hashes);
+            if let Order::Increasing(run) = &mut self.order {
+                self.order = Order::Sorted(SortedHashes::new(std::mem::take(&mut run.hashes)));
             }
         } else {
             self.order = Order::Hashed;
@@ -490,10 +490,9 @@ impl KeySet {
             }
         }
         let hash = key_hash(parts);
-        if self.sorted.hashes.is_empty() {
-            self.hashes.contains(&hash)
-        } else {
-            self.sorted.contains(hash)
+        match &self.order {
+            Order::Sorted(sorted) => sorted.contains(hash),
+            _ => self.hashes.contains(&hash),
         }
     }
 }
@@ -1354,6 +1353,7 @@ impl<'a, 'l> Reception<'a, 'l> {
                     break;
                 }
             }
+            self.blocks.push((block, Vec::new()));
             tally
         } else {
             self.check_in_two(path, &tis, finess, reader, block)?
