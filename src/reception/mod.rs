@@ -25,7 +25,6 @@ use chrono::NaiveDate;
 use encoding_rs::Encoding;
 use report::{DeliveryIdentity, FileCheck, LogCheck, ReceptionReport, TableCount, Verdict};
 use sha2::{Digest, Sha256};
-use smallvec::SmallVec;
 use std::collections::{HashMap, HashSet};
 use std::hash::Hasher;
 use std::io::{self, Read};
@@ -223,6 +222,30 @@ impl Hasher for IdentityHasher {
 fn trim_blanks(b: &[u8]) -> &[u8] {
     let end = b.iter().rposition(|&c| c != b' ').map_or(0, |p| p + 1);
     &b[..end]
+}
+
+/// The parts of one value of some columns of a record, gathered on the stack for up to four
+/// columns (every key of ITAC and OPALES): a record's keys and references are gathered several
+/// times per record, where a growable list costs more than the look-up that follows.
+#[derive(Default)]
+struct Gathered<'a> {
+    inline: [&'a [u8]; 4],
+    more: Vec<&'a [u8]>,
+}
+
+impl<'a> Gathered<'a> {
+    /// The value of `columns`, each part read by `field`.
+    fn fill(&mut self, columns: &[usize], field: impl Fn(usize) -> &'a [u8]) -> &[&'a [u8]] {
+        if let Some(slots) = self.inline.get_mut(..columns.len()) {
+            for (slot, &c) in slots.iter_mut().zip(columns) {
+                *slot = field(c);
+            }
+            return slots;
+        }
+        self.more.clear();
+        self.more.extend(columns.iter().map(|&c| field(c)));
+        &self.more
+    }
 }
 
 /// A set of values of some columns of a table that other tables refer to.
@@ -1808,15 +1831,14 @@ impl<'a, 'l> Reception<'a, 'l> {
             }
         }
         // Value sets other tables refer to, and duplicate keys.
-        let mut parts: SmallVec<[&[u8]; 4]> = SmallVec::new();
+        let mut gathered = Gathered::default();
         let field = |c: usize| if c < nfields { rec.field(c) } else { &[][..] };
         for set in t.targets.iter_mut() {
-            parts.clear();
-            parts.extend(set.columns.iter().map(|&c| field(c)));
+            let parts = gathered.fill(&set.columns, field);
             if parts.iter().all(|p| trim_blanks(p).is_empty()) {
                 continue;
             }
-            let fresh = set.values.insert(&parts);
+            let fresh = set.values.insert(parts);
             if !fresh && set.columns == t.key_columns {
                 let shown: Vec<String> = parts.iter().map(|p| decode_text(p, encoding)).collect();
                 anomalies.push(mk(
@@ -1836,16 +1858,15 @@ impl<'a, 'l> Reception<'a, 'l> {
         for r in 0..nrefs {
             let rc = &self.tables[ti].refs[r];
             let (tt, set) = (rc.target_index, rc.target_set);
-            parts.clear();
-            parts.extend(rc.columns.iter().map(|&c| field(c)));
+            let parts = gathered.fill(&rc.columns, field);
             if parts.iter().any(|p| trim_blanks(p).is_empty()) {
                 continue;
             }
             if self.tables[tt].done {
-                if self.tables[ti].refs[r].found.equals(&parts) {
+                if self.tables[ti].refs[r].found.equals(parts) {
                     continue;
                 }
-                if self.tables[tt].targets[set].values.contains(&parts) {
+                if self.tables[tt].targets[set].values.contains(parts) {
                     self.tables[ti].refs[r].found.set(parts.iter().copied());
                 } else {
                     let value = parts
@@ -1859,7 +1880,7 @@ impl<'a, 'l> Reception<'a, 'l> {
                     anomalies.push(a);
                 }
             } else {
-                self.tables[ti].refs[r].pending.push(record, &parts);
+                self.tables[ti].refs[r].pending.push(record, parts);
             }
         }
         for a in anomalies {
