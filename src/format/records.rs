@@ -144,6 +144,13 @@ impl<'a> RecordRef<'a> {
         &self.values[a..b]
     }
 
+    /// Field `i`, if the record has that many.
+    #[inline]
+    pub fn get(&self, i: usize) -> Option<&'a [u8]> {
+        let &(a, b) = self.spans.get(i)?;
+        self.values.get(a..b)
+    }
+
     pub fn fields(&self) -> impl Iterator<Item = &'a [u8]> + use<'a> {
         let values = self.values;
         self.spans.iter().map(move |&(a, b)| &values[a..b])

@@ -781,8 +781,9 @@ impl ColCheck {
 /// made on the reading thread while the checking thread checks the blocks before: for each
 /// record, the columns (the first 64) whose values are known clean.
 struct Ahead {
-    /// The columns nobody keeps (None: a column kept, checked by the checking thread).
-    columns: Vec<Option<ColCheck>>,
+    /// The columns nobody keeps among the first 64, in order (the others are checked by the
+    /// checking thread).
+    columns: Vec<(usize, ColCheck)>,
     form: value::TextForm,
     ascii_compatible: bool,
     decodes: Option<[bool; 256]>,
@@ -794,24 +795,72 @@ impl Ahead {
         clean.clear();
         clean.extend(block.records().skip(skip).map(|rec| {
             let ascii = self.ascii_compatible && rec.ascii;
-            let mut mask = 0u64;
-            for (ci, (col, field)) in self.columns.iter().zip(rec.fields()).take(64).enumerate() {
-                if let Some(col) = *col
-                    && unkept_is_clean(
-                        col,
-                        field,
-                        ascii,
-                        rec.controls,
-                        self.decodes.as_ref(),
-                        self.form,
-                        None,
-                    )
-                {
-                    mask |= 1 << ci;
-                }
+            // Most records: ASCII without a control character, where the checks of a value
+            // come down to its length, or the writing of a date or a number.
+            if ascii && !rec.controls {
+                self.mask(rec, true, false)
+            } else {
+                self.mask(rec, ascii, rec.controls)
             }
-            mask
         }));
+    }
+
+    /// The clean columns of one record.
+    #[inline(always)]
+    fn mask(&self, rec: RecordRef<'_>, ascii: bool, controls: bool) -> u64 {
+        let mut mask = 0u64;
+        for &(ci, col) in &self.columns {
+            let Some(field) = rec.get(ci) else {
+                break;
+            };
+            if unkept_is_clean(
+                col,
+                field,
+                ascii,
+                controls,
+                self.decodes.as_ref(),
+                self.form,
+                None,
+            ) {
+                mask |= 1 << ci;
+            }
+        }
+        mask
+    }
+}
+
+/// The columns of a record not known clean ahead, in order: the first 64 from the bits of a
+/// mask, any further ones one by one.
+struct Unclean {
+    bits: u64,
+    rest: std::ops::Range<usize>,
+}
+
+impl Unclean {
+    /// The `ncols` columns but those whose bit is set in `clean`.
+    fn new(ncols: usize, clean: u64) -> Unclean {
+        let all = if ncols >= 64 {
+            u64::MAX
+        } else {
+            (1u64 << ncols) - 1
+        };
+        Unclean {
+            bits: all & !clean,
+            rest: 64.min(ncols)..ncols,
+        }
+    }
+}
+
+impl Iterator for Unclean {
+    type Item = usize;
+
+    fn next(&mut self) -> Option<usize> {
+        if self.bits == 0 {
+            return self.rest.next();
+        }
+        let ci = self.bits.trailing_zeros() as usize;
+        self.bits &= self.bits - 1;
+        Some(ci)
     }
 }
 
@@ -1421,7 +1470,10 @@ impl<'a, 'l> Reception<'a, 'l> {
                 let t = &self.tables[*ti];
                 Some(Ahead {
                     columns: (t.info.columns.iter().zip(&t.keep))
-                        .map(|(c, &keep)| (!keep).then(|| ColCheck::of(c)))
+                        .take(64)
+                        .enumerate()
+                        .filter(|(_, (_, keep))| !**keep)
+                        .map(|(ci, (c, _))| (ci, ColCheck::of(c)))
                         .collect(),
                     form: t.info.form,
                     ascii_compatible: self.encoding.is_ascii_compatible(),
@@ -1632,11 +1684,11 @@ impl<'a, 'l> Reception<'a, 'l> {
         let ascii = encoding.is_ascii_compatible() && rec.ascii;
         let controls = rec.controls;
         // A column nobody keeps always holds NULL (its typed value, when there is one, is
-        // dropped once checked), so a column known clean ahead ([`Ahead`]) needs nothing.
-        for (ci, col) in t.info.columns.iter().enumerate() {
-            if ci < 64 && clean >> ci & 1 == 1 {
-                continue;
-            }
+        // dropped once checked), so a column known clean ahead ([`Ahead`]) needs nothing: the
+        // loop goes over the others only (a record checked ahead, none at all).
+        let mut columns = Unclean::new(ncols, clean);
+        while let Some(ci) = columns.next() {
+            let col = &t.info.columns[ci];
             if ci >= nfields {
                 recycle(&mut values[ci], &mut self.spare);
                 continue;
@@ -2512,6 +2564,18 @@ mod tests {
         assert_eq!(part_order(b"10", b"09"), std::cmp::Ordering::Less);
         assert_eq!(part_order(b"0", b"00"), std::cmp::Ordering::Less);
         assert_eq!(part_order(b"B", b"A"), std::cmp::Ordering::Greater);
+    }
+
+    #[test]
+    fn the_columns_not_known_clean_come_in_order() {
+        let list = |ncols, clean| Unclean::new(ncols, clean).collect::<Vec<_>>();
+        assert_eq!(list(0, 0), Vec::<usize>::new());
+        assert_eq!(list(3, 0b010), vec![0, 2]);
+        assert_eq!(list(3, u64::MAX), Vec::<usize>::new());
+        assert_eq!(list(64, u64::MAX), Vec::<usize>::new());
+        assert_eq!(list(64, 0).len(), 64);
+        // Past the first 64 columns, each one is looked at.
+        assert_eq!(list(67, !(1 << 63)), vec![63, 64, 65, 66]);
     }
 
     #[test]
