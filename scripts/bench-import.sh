@@ -5,6 +5,10 @@
 #     indexes ; an FTS5 index on the names
 # and prints wall time, peak memory (GNU time) and sizes. Usage:
 #   scripts/bench-import.sh [PERSONS] [APP]      (defaults: 300000 ITAC)
+#   ROUNDS=N scripts/bench-import.sh ...         (default 3)
+# Each round makes the four measures in turn, each reference next to its counterpart, so that a
+# change of the machine's load falls on both sides of a ratio. Every measure is printed; the
+# ratios are those of the medians over the rounds, the memory the largest.
 # Needs: age, sqlite3, GNU time (apt-get install age sqlite3 time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,9 +31,14 @@ measure() { # label, command...
   sync
   /usr/bin/time -f "%e %M" -o "$work/time" "$@" >"$work/out" 2>"$work/err" || { cat "$work/err" >&2; return 1; }
   read -r secs kb < "$work/time"
-  printf '%-44s %8.2f s %8d MB\n' "$label" "$secs" "$((kb / 1024))"
+  printf '%-52s %8.2f s %8d MB\n' "$label" "$secs" "$((kb / 1024))"
   echo "$secs" > "$work/last"
+  # Every round's figures, by the first word of the label.
+  echo "$secs $((kb / 1024))" >> "$work/times.${label%%[: ]*}"
 }
+median() { sort -n "$work/times.$1" | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
+largest_mb() { sort -n -k2 "$work/times.$1" | tail -1 | cut -d' ' -f2; }
+rounds=${ROUNDS:-3}
 
 echo "== generating $app, $persons persons"
 measure "reprise sample (tar, X25519)" $bin sample --app "$app" --persons "$persons" --seed 1 \
@@ -37,18 +46,6 @@ measure "reprise sample (tar, X25519)" $bin sample --app "$app" --persons "$pers
 delivery=$(ls "$work"/d/*.tar.age)
 plain_bytes=$(grep -o '[0-9]* octets en clair' "$work/out" | cut -d' ' -f1)
 echo "delivery: $(du -h "$delivery" | cut -f1) encrypted, $plain_bytes plaintext bytes"
-
-echo "== verify"
-measure "age -d | sha256sum" sh -c "age -d -i '$work/key.txt' '$delivery' | sha256sum"
-t_sha=$(cat "$work/last")
-measure "reprise verify" $bin verify "$delivery" --identity "$work/key.txt"
-t_verify=$(cat "$work/last")
-
-echo "== import"
-measure "reprise import" $bin import "$delivery" --identity "$work/key.txt" \
-  --store "$work/store.db" --store-passphrase-file "$work/store-pass"
-t_import=$(cat "$work/last")
-store_bytes=$(stat -c %s "$work/store.db")
 
 # The chain: decrypt and unpack, convert, load with sqlite3 .import, index like Reprise does
 # (keys, references to data tables, dates) and add an FTS5 index on names.
@@ -78,9 +75,23 @@ else
   sqlite3 "\$db" "CREATE VIRTUAL TABLE noms USING fts5(nom, usage, prenoms, content='OP_ENFANT'); INSERT INTO noms(rowid, nom, usage, prenoms) SELECT rowid, NOM, NOM_USAGE, PRENOMS FROM OP_ENFANT;"
 fi
 CHAIN
-measure "chain: age|tar|iconv|sqlite3 .import+indexes+fts5" bash "$work/chain.sh"
-t_chain=$(cat "$work/last")
-chain_bytes=$(stat -c %s "$work/chain.db")
+for round in $(seq 1 "$rounds"); do
+  echo "== round $round of $rounds"
+  measure "sha: age -d | sha256sum" sh -c "age -d -i '$work/key.txt' '$delivery' | sha256sum"
+  measure "verify: reprise verify" $bin verify "$delivery" --identity "$work/key.txt"
+  rm -rf "$work/x" "$work/chain.db" "$work"/store.db*
+  measure "chain: age|tar|iconv|sqlite3 .import+indexes+fts5" bash "$work/chain.sh"
+  chain_bytes=$(stat -c %s "$work/chain.db")
+  measure "import: reprise import" $bin import "$delivery" --identity "$work/key.txt" \
+    --store "$work/store.db" --store-passphrase-file "$work/store-pass"
+  store_bytes=$(stat -c %s "$work/store.db")
+done
+t_sha=$(median sha) t_verify=$(median verify) t_chain=$(median chain) t_import=$(median import)
+echo "== medians over $rounds rounds (memory: the largest)"
+printf '%-52s %8.2f s %8d MB\n' "age -d | sha256sum" "$t_sha" "$(largest_mb sha)"
+printf '%-52s %8.2f s %8d MB\n' "reprise verify" "$t_verify" "$(largest_mb verify)"
+printf '%-52s %8.2f s %8d MB\n' "chain: age|tar|iconv|sqlite3 .import+indexes+fts5" "$t_chain" "$(largest_mb chain)"
+printf '%-52s %8.2f s %8d MB\n' "reprise import" "$t_import" "$(largest_mb import)"
 
 echo "== ratios (targets: import <= 0.5 x chain, verify <= 1.0 x age|sha256sum, store <= 1.5 x delivered)"
 awk -v i="$t_import" -v c="$t_chain" -v v="$t_verify" -v s="$t_sha" -v sb="$store_bytes" -v pb="$plain_bytes" -v cb="$chain_bytes" 'BEGIN {
