@@ -258,7 +258,7 @@ pub fn finish(conn: &Connection, postings: Collector) -> Result<(), StoreError> 
         "CREATE INDEX IF NOT EXISTS _persons_dossier ON _persons(dossier);
          CREATE INDEX IF NOT EXISTS _persons_link ON _persons(link_dossier)
            WHERE link_dossier IS NOT NULL;
-         CREATE INDEX IF NOT EXISTS _persons_nir ON _persons(nir);
+         CREATE INDEX IF NOT EXISTS _persons_nir ON _persons(nir) WHERE nir IS NOT NULL;
          DELETE FROM _links;",
     )?;
     let active = "(SELECT id FROM _deliveries WHERE active = 1)";
