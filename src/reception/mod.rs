@@ -1686,8 +1686,7 @@ impl<'a, 'l> Reception<'a, 'l> {
         // A column nobody keeps always holds NULL (its typed value, when there is one, is
         // dropped once checked), so a column known clean ahead ([`Ahead`]) needs nothing: the
         // loop goes over the others only (a record checked ahead, none at all).
-        let mut columns = Unclean::new(ncols, clean);
-        while let Some(ci) = columns.next() {
+        for ci in Unclean::new(ncols, clean) {
             let col = &t.info.columns[ci];
             if ci >= nfields {
                 recycle(&mut values[ci], &mut self.spare);

@@ -7,8 +7,8 @@ use super::normalize::compact;
 use super::postings::{Collector, Person, split_others};
 use crate::format::ids;
 use crate::profile::Profile;
+use crate::store::StoreError;
 use crate::store::insert::Insert;
-use crate::store::{StoreError, sql_ident};
 use rusqlite::{Connection, types::ValueRef};
 
 /// Tables of the person index (created with the store's schema).
@@ -18,6 +18,9 @@ CREATE TABLE _persons(
     dossier TEXT, archived INTEGER, surname TEXT, other_surnames TEXT, first_names TEXT,
     birth INTEGER, birth_text TEXT, sex TEXT, nir TEXT, nir_key TEXT, nir_ok INTEGER,
     link_dossier TEXT, link_application TEXT, surname_compact TEXT);
+CREATE INDEX _persons_dossier ON _persons(dossier);
+CREATE INDEX _persons_link ON _persons(link_dossier) WHERE link_dossier IS NOT NULL;
+CREATE INDEX _persons_nir ON _persons(nir) WHERE nir IS NOT NULL;
 CREATE TABLE _links(a INTEGER, b INTEGER, evidence TEXT, confidence INTEGER);
 ";
 
@@ -50,182 +53,217 @@ fn date(v: ValueRef<'_>) -> (Option<i64>, Option<String>) {
     }
 }
 
-struct Source<'p> {
-    table: &'p str,
+/// The statement that adds a person to the index.
+const INSERT_PERSON: &str =
+    "INSERT INTO _persons(delivery_id, application, table_name, record, dossier,
+   archived, surname, other_surnames, first_names, birth, birth_text, sex, nir, nir_key, nir_ok,
+   link_dossier, link_application, surname_compact)
+ VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)";
+
+/// A table the profile takes persons from, and the names of the columns it reads.
+struct Source {
+    table: String,
     archived: bool,
-    dossier: &'p str,
-    surname: &'p str,
-    other: Vec<&'p str>,
-    first: &'p str,
-    birth: Option<&'p str>,
-    sex: Option<&'p str>,
-    nir: Option<&'p str>,
-    nir_key: Option<&'p str>,
-    nir15: Option<&'p str>,
-    link: Option<(&'p str, &'p str)>,
+    dossier: String,
+    surname: String,
+    other: Vec<String>,
+    first: String,
+    birth: Option<String>,
+    sex: Option<String>,
+    nir: Option<String>,
+    nir_key: Option<String>,
+    nir15: Option<String>,
+    /// The column with the person's dossier number in another application, and that
+    /// application.
+    link: Option<(String, String)>,
 }
 
-/// Builds the person index of a delivery just loaded (`delivery_id`, `application`); each
-/// person goes to `postings` too.
-pub fn build(
-    conn: &Connection,
+/// Where the columns a [`Source`] reads are in one of its tables being written.
+pub struct PersonColumns {
+    source: usize,
+    dossier: usize,
+    surname: usize,
+    other: Vec<usize>,
+    first: usize,
+    birth: Option<usize>,
+    sex: Option<usize>,
+    nir: Option<usize>,
+    nir_key: Option<usize>,
+    nir15: Option<usize>,
+    link: Option<usize>,
+}
+
+/// The person index of a delivery, made as the store's writer writes its tables: each row of
+/// the person table and of the archive tables that the application's profile names becomes a
+/// person of `_persons` (normalised names, birth date, dossier number, NIR with its key
+/// checked), and goes to the search keys ([`Collector`]). The rows are taken as they are bound,
+/// which is what SQLite keeps and gives back: reading the tables back once written took a
+/// fifth of an import.
+pub struct Persons {
     delivery_id: i64,
-    application: &str,
-    profile: &Profile,
-    postings: &mut Collector,
-) -> Result<u64, StoreError> {
-    let mut sources = Vec::new();
-    if let Some(p) = &profile.person {
-        sources.push(Source {
-            table: &p.table,
-            archived: false,
-            dossier: &p.dossier,
-            surname: &p.surname,
-            other: p.other_surnames.iter().map(String::as_str).collect(),
-            first: &p.first_names,
-            birth: p.birth_date.as_deref(),
-            sex: p.sex.as_deref(),
-            nir: p.nir.as_deref(),
-            nir_key: p.nir_key.as_deref(),
-            nir15: p.nir15.as_deref(),
-            link: p
-                .link
-                .as_ref()
-                .map(|l| (l.column.as_str(), l.application.as_str())),
-        });
-    }
-    for a in &profile.archives {
-        sources.push(Source {
-            table: &a.table,
-            archived: true,
-            dossier: &a.dossier,
-            surname: &a.surname,
-            other: Vec::new(),
-            first: &a.first_names,
-            birth: a.birth_date.as_deref(),
-            sex: None,
-            nir: None,
-            nir_key: None,
-            nir15: None,
-            link: None,
-        });
-    }
-    let mut insert_person = Insert::new(
-        conn,
-        "INSERT INTO _persons(delivery_id, application, table_name, record, dossier, archived, surname,
-           other_surnames, first_names, birth, birth_text, sex, nir, nir_key, nir_ok, link_dossier,
-           link_application, surname_compact)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
-    )?;
-    let mut count = 0u64;
-    for s in sources {
-        let sql_name = format!("{application}__{}", s.table);
-        let exists: bool = conn
-            .query_row(
-                "SELECT count(*) FROM sqlite_master WHERE name = ?1",
-                [&sql_name],
-                |r| r.get::<_, i64>(0),
-            )
-            .map(|n| n > 0)?;
-        if !exists {
-            continue;
-        }
-        let mut cols: Vec<&str> = vec![s.dossier, s.surname, s.first];
-        let opt = [
-            s.birth,
-            s.sex,
-            s.nir,
-            s.nir_key,
-            s.nir15,
-            s.link.map(|l| l.0),
-        ];
-        cols.extend(s.other.iter().copied());
-        let fixed = cols.len();
-        cols.extend(opt.iter().flatten().copied());
-        let list: Vec<String> = cols.iter().map(|c| sql_ident(c)).collect();
-        let sql = format!(
-            "SELECT rowid, {} FROM {}",
-            list.join(", "),
-            sql_ident(&sql_name)
-        );
-        let mut st = match conn.prepare(&sql) {
-            Ok(st) => st,
-            Err(_) => continue, // a column of the profile is missing: the delivery is another variant
-        };
-        let mut rows = st.query([])?;
-        while let Some(r) = rows.next()? {
-            let record: i64 = r.get(0)?;
-            let get = |i: usize| r.get_ref(1 + i).map(text).unwrap_or(None);
-            let dossier = get(0);
-            let surname = get(1).unwrap_or_default();
-            let first = get(2).unwrap_or_default();
-            let others: Vec<String> = (0..s.other.len()).filter_map(|i| get(3 + i)).collect();
-            // Optional columns follow the fixed ones in the SELECT, after the rowid: the k-th
-            // present one is at result index `fixed + k` (1-based past the rowid).
-            let mut present_so_far = 0;
-            let mut next = |present: bool| {
-                present.then(|| {
-                    present_so_far += 1;
-                    fixed + present_so_far
-                })
-            };
-            let birth_i = next(s.birth.is_some());
-            let sex_i = next(s.sex.is_some());
-            let nir_i = next(s.nir.is_some());
-            let key_i = next(s.nir_key.is_some());
-            let nir15_i = next(s.nir15.is_some());
-            let link_i = next(s.link.is_some());
-            let (birth, birth_text) = birth_i
-                .map(|i| date(r.get_ref(i).unwrap_or(ValueRef::Null)))
-                .unwrap_or((None, None));
-            let cell = |i: Option<usize>| i.and_then(|i| r.get_ref(i).map(text).unwrap_or(None));
-            let sex = cell(sex_i);
-            let (nir, nir_key) = match (cell(nir_i), cell(key_i), r_nir15(&cell(nir15_i))) {
-                (Some(n), k, _) => (Some(n), k),
-                (None, _, Some((n, k))) => (Some(n), k),
-                _ => (None, None),
-            };
-            let nir_ok = match (&nir, &nir_key) {
-                (Some(n), Some(k)) => ids::nir_key_ok(n, k).map(i64::from),
-                _ => None,
-            };
-            let link = cell(link_i);
-            let others = others.join(" / ");
-            let nir13 = nir.as_ref().map(|n| n.chars().take(13).collect::<String>());
-            let compact = compact(&surname);
-            let (t, i) = (text_or_null, int_or_null);
-            insert_person.execute([
-                ValueRef::Integer(delivery_id),
-                ValueRef::from(application),
-                ValueRef::from(s.table),
-                ValueRef::Integer(record),
-                t(&dossier),
-                ValueRef::Integer(i64::from(s.archived)),
-                ValueRef::from(surname.as_str()),
-                ValueRef::from(others.as_str()),
-                ValueRef::from(first.as_str()),
-                i(birth),
-                t(&birth_text),
-                t(&sex),
-                t(&nir13),
-                t(&nir_key),
-                i(nir_ok),
-                t(&link),
-                s.link.map_or(ValueRef::Null, |l| ValueRef::from(l.1)),
-                ValueRef::from(compact.as_str()),
-            ])?;
-            postings.push(Person {
-                id: conn.last_insert_rowid() as u64,
-                surname,
-                // As the column keeps them: the keys are those a rebuild from `_persons` gives.
-                others: split_others(&others),
-                first_names: first,
-                birth,
+    application: String,
+    sources: Vec<Source>,
+    postings: Collector,
+}
+
+impl Persons {
+    /// The persons of `application`'s delivery `delivery_id`, as `profile` says where they
+    /// are (none without a profile); each one goes to `postings` too.
+    pub fn new(
+        delivery_id: i64,
+        application: &str,
+        profile: Option<&Profile>,
+        postings: Collector,
+    ) -> Persons {
+        let mut sources = Vec::new();
+        if let Some(p) = profile.and_then(|p| p.person.as_ref()) {
+            sources.push(Source {
+                table: p.table.clone(),
+                archived: false,
+                dossier: p.dossier.clone(),
+                surname: p.surname.clone(),
+                other: p.other_surnames.clone(),
+                first: p.first_names.clone(),
+                birth: p.birth_date.clone(),
+                sex: p.sex.clone(),
+                nir: p.nir.clone(),
+                nir_key: p.nir_key.clone(),
+                nir15: p.nir15.clone(),
+                link: p
+                    .link
+                    .as_ref()
+                    .map(|l| (l.column.clone(), l.application.clone())),
             });
-            count += 1;
+        }
+        for a in profile.map(|p| p.archives.as_slice()).unwrap_or_default() {
+            sources.push(Source {
+                table: a.table.clone(),
+                archived: true,
+                dossier: a.dossier.clone(),
+                surname: a.surname.clone(),
+                other: Vec::new(),
+                first: a.first_names.clone(),
+                birth: a.birth_date.clone(),
+                sex: None,
+                nir: None,
+                nir_key: None,
+                nir15: None,
+                link: None,
+            });
+        }
+        Persons {
+            delivery_id,
+            application: application.to_string(),
+            sources,
+            postings,
         }
     }
-    Ok(count)
+
+    /// The statement [`Persons::row`] adds persons with.
+    pub(crate) fn statement(conn: &Connection) -> Result<Insert<'_>, StoreError> {
+        Insert::new(conn, INSERT_PERSON)
+    }
+
+    /// Where the person columns are in table `table` (its `columns` in order), if the profile
+    /// takes persons from it. A table without one of the columns the profile names is another
+    /// variant of the schema: it gives no person. Column names compare as SQLite compares
+    /// them, ASCII case aside.
+    pub fn columns(&self, table: &str, columns: &[String]) -> Option<PersonColumns> {
+        let source = self.sources.iter().position(|s| s.table == table)?;
+        let s = &self.sources[source];
+        let find = |name: &str| columns.iter().position(|c| c.eq_ignore_ascii_case(name));
+        // A column the profile names, and that the table lacks, gives None.
+        let optional = |name: &Option<String>| -> Option<Option<usize>> {
+            match name {
+                Some(n) => find(n).map(Some),
+                None => Some(None),
+            }
+        };
+        Some(PersonColumns {
+            source,
+            dossier: find(&s.dossier)?,
+            surname: find(&s.surname)?,
+            other: s.other.iter().map(|o| find(o)).collect::<Option<_>>()?,
+            first: find(&s.first)?,
+            birth: optional(&s.birth)?,
+            sex: optional(&s.sex)?,
+            nir: optional(&s.nir)?,
+            nir_key: optional(&s.nir_key)?,
+            nir15: optional(&s.nir15)?,
+            link: optional(&s.link.as_ref().map(|l| l.0.clone()))?,
+        })
+    }
+
+    /// Adds the person of a row just written to a source table: its `record` (the rowid), and
+    /// the value of each column as bound (`value`).
+    pub(crate) fn row<'v>(
+        &mut self,
+        conn: &Connection,
+        insert: &mut Insert<'_>,
+        c: &PersonColumns,
+        record: i64,
+        value: impl Fn(usize) -> ValueRef<'v>,
+    ) -> Result<(), StoreError> {
+        let s = &self.sources[c.source];
+        let get = |p: usize| text(value(p));
+        let cell = |p: Option<usize>| p.and_then(get);
+        let dossier = get(c.dossier);
+        let surname = get(c.surname).unwrap_or_default();
+        let first = get(c.first).unwrap_or_default();
+        let others: Vec<String> = c.other.iter().filter_map(|&p| get(p)).collect();
+        let (birth, birth_text) = c.birth.map(|p| date(value(p))).unwrap_or((None, None));
+        let sex = cell(c.sex);
+        let (nir, nir_key) = match (cell(c.nir), cell(c.nir_key), r_nir15(&cell(c.nir15))) {
+            (Some(n), k, _) => (Some(n), k),
+            (None, _, Some((n, k))) => (Some(n), k),
+            _ => (None, None),
+        };
+        let nir_ok = match (&nir, &nir_key) {
+            (Some(n), Some(k)) => ids::nir_key_ok(n, k).map(i64::from),
+            _ => None,
+        };
+        let link = cell(c.link);
+        let others = others.join(" / ");
+        let nir13 = nir.as_ref().map(|n| n.chars().take(13).collect::<String>());
+        let compact = compact(&surname);
+        let (t, i) = (text_or_null, int_or_null);
+        insert.execute([
+            ValueRef::Integer(self.delivery_id),
+            ValueRef::from(self.application.as_str()),
+            ValueRef::from(s.table.as_str()),
+            ValueRef::Integer(record),
+            t(&dossier),
+            ValueRef::Integer(i64::from(s.archived)),
+            ValueRef::from(surname.as_str()),
+            ValueRef::from(others.as_str()),
+            ValueRef::from(first.as_str()),
+            i(birth),
+            t(&birth_text),
+            t(&sex),
+            t(&nir13),
+            t(&nir_key),
+            i(nir_ok),
+            t(&link),
+            s.link
+                .as_ref()
+                .map_or(ValueRef::Null, |l| ValueRef::from(l.1.as_str())),
+            ValueRef::from(compact.as_str()),
+        ])?;
+        self.postings.push(Person {
+            id: conn.last_insert_rowid() as u64,
+            surname,
+            // As the column keeps them: the keys are those a rebuild from `_persons` gives.
+            others: split_others(&others),
+            first_names: first,
+            birth,
+        });
+        Ok(())
+    }
+
+    /// The search keys of every person added, still being computed.
+    pub fn into_postings(self) -> Collector {
+        self.postings
+    }
 }
 
 fn text_or_null(v: &Option<String>) -> ValueRef<'_> {
@@ -250,17 +288,11 @@ fn r_nir15(v: &Option<String>) -> Option<(String, Option<String>)> {
 }
 
 /// Indexes of the person index, the links between applications and the posting lists, computed
-/// over every active delivery of the store (call after `build`; `postings` has every person of
-/// the store).
+/// over every active delivery of the store (call once the tables are written; `postings` has every
+/// person of the store).
 pub fn finish(conn: &Connection, postings: Collector) -> Result<(), StoreError> {
     let t = std::time::Instant::now();
-    conn.execute_batch(
-        "CREATE INDEX IF NOT EXISTS _persons_dossier ON _persons(dossier);
-         CREATE INDEX IF NOT EXISTS _persons_link ON _persons(link_dossier)
-           WHERE link_dossier IS NOT NULL;
-         CREATE INDEX IF NOT EXISTS _persons_nir ON _persons(nir) WHERE nir IS NOT NULL;
-         DELETE FROM _links;",
-    )?;
+    conn.execute_batch("DELETE FROM _links;")?;
     let active = "(SELECT id FROM _deliveries WHERE active = 1)";
     // A link is stored once, `a` on the side of the application that sorts first.
     conn.execute_batch("CREATE UNIQUE INDEX IF NOT EXISTS _links_ab ON _links(a, b);")?;
@@ -327,4 +359,146 @@ fn link(conn: &Connection, active: &str) -> Result<(), StoreError> {
         [],
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn itac() -> Profile {
+        Profile::embedded()
+            .into_iter()
+            .find(|p| p.application == "ITAC")
+            .expect("the ITAC profile")
+    }
+
+    fn names(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    const DOSSIER: [&str; 9] = [
+        "NUM_DOSSIER",
+        "NOM_NAISSANCE",
+        "nom_marital",
+        "PRENOM",
+        "DATE_NAISSANCE",
+        "SEXE",
+        "NIR",
+        "CLE_NIR",
+        "ADR_COMMUNE",
+    ];
+
+    #[test]
+    fn a_source_table_gives_its_person_columns_and_a_variant_without_one_gives_none() {
+        let persons = Persons::new(1, "ITAC", Some(&itac()), Collector::start());
+        let c = persons
+            .columns("ITAC_DOSSIER", &names(&DOSSIER))
+            .expect("the person table");
+        // Column names compare as SQLite compares them, ASCII case aside.
+        assert_eq!((c.dossier, c.surname, c.first), (0, 1, 3));
+        assert_eq!(c.other, vec![2]);
+        assert_eq!(
+            (c.birth, c.nir, c.nir_key, c.nir15),
+            (Some(4), Some(6), Some(7), None)
+        );
+        // Without a column the profile names, the table is another variant: no person.
+        assert!(
+            persons
+                .columns("ITAC_DOSSIER", &names(&DOSSIER[..7]))
+                .is_none()
+        );
+        assert!(persons.columns("ITAC_DEMANDE", &names(&DOSSIER)).is_none());
+        // Without a profile, no table gives persons.
+        let none = Persons::new(1, "ITAC", None, Collector::start());
+        assert!(none.columns("ITAC_DOSSIER", &names(&DOSSIER)).is_none());
+    }
+
+    #[test]
+    fn a_row_becomes_a_person_with_its_names_birth_and_checked_nir() {
+        let conn = crate::store::connect_in_memory().expect("in memory");
+        conn.execute_batch(SCHEMA).expect("schema");
+        conn.execute_batch(super::super::postings::SCHEMA)
+            .expect("posting lists");
+        let mut persons = Persons::new(7, "ITAC", Some(&itac()), Collector::start());
+        let c = persons
+            .columns("ITAC_DOSSIER", &names(&DOSSIER))
+            .expect("the person table");
+        let mut insert = Persons::statement(&conn).expect("statement");
+        let row = [
+            ValueRef::Text(b"0597600001"),
+            ValueRef::Text(b"DUPONT-MARTIN  "),
+            ValueRef::Text(b"DURAND"),
+            ValueRef::Text(b"Jeanne"),
+            ValueRef::Integer(19_520_314),
+            ValueRef::Text(b"F"),
+            ValueRef::Text(b"2520375123456"),
+            ValueRef::Text(b"99"),
+            ValueRef::Text(b"LILLE"),
+        ];
+        persons
+            .row(&conn, &mut insert, &c, 42, |p| row[p])
+            .expect("added");
+        drop(insert);
+        let got: (
+            i64,
+            String,
+            i64,
+            String,
+            String,
+            String,
+            String,
+            i64,
+            String,
+            String,
+        ) = conn
+            .query_row(
+                "SELECT delivery_id, table_name, record, dossier, surname, other_surnames,
+                        first_names, birth, birth_text, nir FROM _persons",
+                [],
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                        r.get(7)?,
+                        r.get(8)?,
+                        r.get(9)?,
+                    ))
+                },
+            )
+            .expect("one person");
+        assert_eq!(
+            got,
+            (
+                7,
+                "ITAC_DOSSIER".into(),
+                42,
+                "0597600001".into(),
+                "DUPONT-MARTIN".into(),
+                "DURAND".into(),
+                "Jeanne".into(),
+                19_520_314,
+                "14/03/1952".into(),
+                "2520375123456".into()
+            )
+        );
+        let nir_ok: Option<i64> = conn
+            .query_row("SELECT nir_ok FROM _persons", [], |r| r.get(0))
+            .expect("nir_ok");
+        assert_eq!(
+            nir_ok,
+            ids::nir_key_ok("2520375123456", "99").map(i64::from)
+        );
+        // The person's search keys are computed from what the row says.
+        let lists = persons.into_postings();
+        lists.write(&conn).expect("keys written");
+        let keys: i64 = conn
+            .query_row("SELECT count(*) FROM _postings", [], |r| r.get(0))
+            .expect("keys");
+        assert!(keys > 0);
+    }
 }

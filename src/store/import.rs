@@ -364,8 +364,24 @@ pub fn import<'a>(
         |r| r.get(0),
     )?;
     let profiles = opts.receive.profiles;
+    // The person index is made as the tables are written, by the profile that LISEZMOI.TXT's
+    // application and version name (the reception reads the same file). The search keys of
+    // the persons the store keeps go first: posting lists are in the order of persons.
+    let version = lisezmoi
+        .as_ref()
+        .and_then(|l| l.get("VERSION"))
+        .unwrap_or("")
+        .to_string();
+    let mut postings = crate::search::postings::Collector::start();
+    postings.push_stored(&conn)?;
+    let persons = crate::search::index::Persons::new(
+        delivery_id,
+        &application,
+        crate::profile::Profile::find(profiles, &application, &version),
+        postings,
+    );
     let writeback = Writeback::start(&tmp_path);
-    let (loader, handle) = writer::spawn(conn, delivery_id, application.clone());
+    let (loader, handle) = writer::spawn(conn, delivery_id, application.clone(), persons);
     let mut loader = loader;
     phases.done("base neuve prête");
     let received = reception::receive(delivery, opts.receive, &mut loader);
@@ -384,7 +400,7 @@ pub fn import<'a>(
         }
     };
     closed.map_err(|e| StoreError::Sqlite(e.to_string()))?;
-    let conn = joined?;
+    let (conn, persons) = joined?;
     phases.done("lecture et écriture des lignes");
     let d = &report.delivery;
     conn.execute(
@@ -412,15 +428,9 @@ pub fn import<'a>(
             serde_json::to_string(&report).expect("report serializes"),
         ],
     )?;
-    // The person index of the new delivery, then the links across applications.
-    // Search keys are computed on another thread while SQLite writes the persons and indexes.
-    let mut postings = crate::search::postings::Collector::start();
-    postings.push_stored(&conn)?;
-    if let Some(p) = crate::profile::Profile::find(profiles, &application, &d.version) {
-        crate::search::index::build(&conn, delivery_id, &application, p, &mut postings)?;
-    }
-    phases.done("index des personnes");
-    crate::search::index::finish(&conn, postings)?;
+    // The links across applications and the search keys, computed on another thread while
+    // SQLite wrote the persons.
+    crate::search::index::finish(&conn, persons.into_postings())?;
     phases.done("index de recherche et liens");
     // Deliveries that no profile describes: every text value indexed instead (generic mode).
     crate::search::generic::build(&conn, profiles)?;

@@ -9,6 +9,7 @@ use crate::format::descriptif::ColumnType;
 use crate::reception::anomaly::Anomaly;
 use crate::reception::value::Value;
 use crate::reception::{FileInfo, LoadError, Loader, TableInfo, tables_of_file};
+use crate::search::index::{PersonColumns, Persons};
 use rusqlite::{Connection, params, types::ToSqlOutput, types::ValueRef};
 use std::collections::HashMap;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
@@ -322,14 +323,17 @@ impl Loader for StoreLoader {
     }
 }
 
-/// Starts the writer thread on `conn` (keyed, schema created, in a transaction).
-/// The writer thread: gives back the connection once every table is written and indexed.
-pub(crate) type WriterHandle = JoinHandle<Result<Connection, StoreError>>;
+/// The writer thread: gives back the connection, and the person index, once every table is
+/// written and indexed.
+pub(crate) type WriterHandle = JoinHandle<Result<(Connection, Persons), StoreError>>;
 
+/// Starts the writer thread on `conn` (keyed, schema created, in a transaction); the rows of the
+/// tables `persons` takes persons from go to it as they are written.
 pub(crate) fn spawn(
     conn: Connection,
     delivery_id: i64,
     application: String,
+    mut persons: Persons,
 ) -> (StoreLoader, WriterHandle) {
     let (tx, rx) = sync_channel(BATCHES_AHEAD);
     let (give_back, emptied) = std::sync::mpsc::channel();
@@ -338,9 +342,16 @@ pub(crate) fn spawn(
     let handle = std::thread::Builder::new()
         .name("reprise-store-writer".into())
         .spawn(move || {
-            let r = write_all(&conn, delivery_id, &application, rx, give_back);
+            let r = write_all(
+                &conn,
+                delivery_id,
+                &application,
+                rx,
+                give_back,
+                &mut persons,
+            );
             match r {
-                Ok(()) => Ok(conn),
+                Ok(()) => Ok((conn, persons)),
                 Err(e) => {
                     if let Ok(mut f) = f2.lock() {
                         *f = Some(e.to_string());
@@ -374,6 +385,8 @@ struct Open<'c> {
     runs: Runs,
     shared: bool,
     insert: Insert<'c>,
+    /// Where its person columns are, if the person index takes persons from it.
+    persons: Option<PersonColumns>,
 }
 
 fn write_all(
@@ -382,8 +395,10 @@ fn write_all(
     app: &str,
     rx: Receiver<Msg>,
     give_back: std::sync::mpsc::Sender<Rows>,
+    persons: &mut Persons,
 ) -> Result<(), StoreError> {
     let mut tables: HashMap<usize, Open<'_>> = HashMap::new();
+    let mut person_stmt = Persons::statement(conn)?;
     let mut raw_stmt = Insert::new(
         conn,
         "INSERT INTO _raw(table_id, record, bytes) VALUES (?1, ?2, ?3)",
@@ -466,6 +481,14 @@ fn write_all(
                         runs: Runs::default(),
                         shared,
                         insert,
+                        persons: persons.columns(
+                            &info.name,
+                            &info
+                                .columns
+                                .iter()
+                                .map(|c| c.name.clone())
+                                .collect::<Vec<_>>(),
+                        ),
                     },
                 );
             }
@@ -482,6 +505,11 @@ fn write_all(
                             .chain(cells.iter().map(|c| rows.value_ref(c)))
                             .chain(t.shared.then_some(ValueRef::Integer(head.seq as i64))),
                     )?;
+                    if let Some(c) = &t.persons {
+                        persons.row(conn, &mut person_stmt, c, rowid, |p| {
+                            cells.get(p).map_or(ValueRef::Null, |c| rows.value_ref(c))
+                        })?;
+                    }
                     if let Some(raw) = raw {
                         raw_stmt.execute([
                             ValueRef::Integer(t.id),
