@@ -739,116 +739,83 @@ fn scan_line(window: &[u8], spans: &mut Vec<(usize, usize)>) -> Option<LineScan>
         // SAFETY: the processor has AVX2, checked just above.
         unsafe { scan_line_avx2(window, spans) }
     } else {
-        scan_line_sse2(window, spans)
+        // SAFETY: SSE2 is part of the x86_64 architecture.
+        unsafe { scan_line_sse2(window, spans) }
     }
 }
 
-/// [`scan_line`] thirty-two bytes at a time.
-///
-/// # Safety
-/// The processor must have AVX2.
+/// A [`scan_line`] over vectors of `$width` bytes, with the intrinsics of one instruction set
+/// (`$feature`): one body for AVX2 and SSE2.
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn scan_line_avx2(window: &[u8], spans: &mut Vec<(usize, usize)>) -> Option<LineScan> {
-    use std::arch::x86_64::{
-        __m256i, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_max_epu8, _mm256_movemask_epi8,
-        _mm256_set1_epi8,
+macro_rules! wide_scan {
+    ($(#[$doc:meta])* $name:ident, $feature:literal, $width:literal, $vec:ident, $load:ident,
+     $set1:ident, $cmpeq:ident, $max:ident, $movemask:ident) => {
+        $(#[$doc])*
+        ///
+        /// # Safety
+        #[doc = concat!("The processor must have ", $feature, ".")]
+        #[target_feature(enable = $feature)]
+        unsafe fn $name(window: &[u8], spans: &mut Vec<(usize, usize)>) -> Option<LineScan> {
+            use std::arch::x86_64::{$cmpeq, $load, $max, $movemask, $set1, $vec};
+            let mut scan = LineScan::default();
+            let mut start = 0;
+            let mut at = 0;
+            let mut chunks = window.chunks_exact($width);
+            let lf_v = $set1(b'\n' as i8);
+            let quote_v = $set1(b'"' as i8);
+            let cr_v = $set1(b'\r' as i8);
+            let sep_v = $set1(SEPARATOR as i8);
+            let below_space = $set1(0x1f);
+            // The high bit of each byte, `$width` bits.
+            let mask = |m: $vec| u64::from($movemask(m) as u32);
+            let all = u64::MAX >> (64 - $width);
+            for chunk in chunks.by_ref() {
+                // SAFETY: the load reads the `$width` bytes of the chunk, unaligned.
+                let v = unsafe { $load(chunk.as_ptr().cast::<$vec>()) };
+                let lf = mask($cmpeq(v, lf_v));
+                // Only the bytes before the line's end count.
+                let keep = if lf == 0 {
+                    all
+                } else {
+                    (1u64 << lf.trailing_zeros()) - 1
+                };
+                if mask($cmpeq(v, quote_v)) & keep != 0 {
+                    scan.quote = true;
+                    return Some(scan);
+                }
+                let cr = mask($cmpeq(v, cr_v)) & keep;
+                scan.crs += cr.count_ones() as usize;
+                // max(b, 0x1F) == 0x1F: b is below a space.
+                let below = mask($cmpeq($max(v, below_space), below_space));
+                scan.controls |= below & !cr & !lf & keep != 0;
+                scan.high |= mask(v) & keep != 0;
+                let seps = mask($cmpeq(v, sep_v)) & keep;
+                cut_fields(seps, |bit| bit as usize, at, &mut start, spans);
+                if lf != 0 {
+                    scan.end = at + lf.trailing_zeros() as usize;
+                    spans.push((start, scan.end));
+                    return Some(scan);
+                }
+                at += $width;
+            }
+            scan_tail(chunks.remainder(), at, start, scan, spans)
+        }
     };
-    let mut scan = LineScan::default();
-    let mut start = 0;
-    let mut at = 0;
-    let mut chunks = window.chunks_exact(32);
-    let lf_v = _mm256_set1_epi8(b'\n' as i8);
-    let quote_v = _mm256_set1_epi8(b'"' as i8);
-    let cr_v = _mm256_set1_epi8(b'\r' as i8);
-    let sep_v = _mm256_set1_epi8(SEPARATOR as i8);
-    let below_space = _mm256_set1_epi8(0x1f);
-    let mask = |m: __m256i| _mm256_movemask_epi8(m) as u32;
-    for chunk in chunks.by_ref() {
-        // SAFETY: the load reads the thirty-two bytes of the chunk, unaligned.
-        let v = unsafe { _mm256_loadu_si256(chunk.as_ptr().cast::<__m256i>()) };
-        let lf = mask(_mm256_cmpeq_epi8(v, lf_v));
-        // Only the bytes before the line's end count.
-        let keep = if lf == 0 {
-            u32::MAX
-        } else {
-            (1u32 << lf.trailing_zeros()) - 1
-        };
-        if mask(_mm256_cmpeq_epi8(v, quote_v)) & keep != 0 {
-            scan.quote = true;
-            return Some(scan);
-        }
-        let cr = mask(_mm256_cmpeq_epi8(v, cr_v)) & keep;
-        scan.crs += cr.count_ones() as usize;
-        // max(b, 0x1F) == 0x1F: b is below a space.
-        let below = mask(_mm256_cmpeq_epi8(
-            _mm256_max_epu8(v, below_space),
-            below_space,
-        ));
-        scan.controls |= below & !cr & !lf & keep != 0;
-        scan.high |= mask(v) & keep != 0;
-        let seps = mask(_mm256_cmpeq_epi8(v, sep_v)) & keep;
-        cut_fields(u64::from(seps), |bit| bit as usize, at, &mut start, spans);
-        if lf != 0 {
-            scan.end = at + lf.trailing_zeros() as usize;
-            spans.push((start, scan.end));
-            return Some(scan);
-        }
-        at += 32;
-    }
-    scan_tail(chunks.remainder(), at, start, scan, spans)
 }
 
-/// [`scan_line`] sixteen bytes at a time.
 #[cfg(target_arch = "x86_64")]
-fn scan_line_sse2(window: &[u8], spans: &mut Vec<(usize, usize)>) -> Option<LineScan> {
-    use std::arch::x86_64::{
-        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_max_epu8, _mm_movemask_epi8, _mm_set1_epi8,
-    };
-    let mut scan = LineScan::default();
-    let mut start = 0;
-    let mut at = 0;
-    let mut chunks = window.chunks_exact(16);
-    // SAFETY: SSE2 is part of the x86_64 architecture; each load reads the sixteen bytes of
-    // a chunk, unaligned.
-    unsafe {
-        let lf_v = _mm_set1_epi8(b'\n' as i8);
-        let quote_v = _mm_set1_epi8(b'"' as i8);
-        let cr_v = _mm_set1_epi8(b'\r' as i8);
-        let sep_v = _mm_set1_epi8(SEPARATOR as i8);
-        let below_space = _mm_set1_epi8(0x1f);
-        let mask = |m: __m128i| _mm_movemask_epi8(m) as u32;
-        for chunk in chunks.by_ref() {
-            let v = _mm_loadu_si128(chunk.as_ptr().cast::<__m128i>());
-            let lf = mask(_mm_cmpeq_epi8(v, lf_v));
-            // Only the bytes before the line's end count.
-            let keep = if lf == 0 {
-                0xffff
-            } else {
-                (1u32 << lf.trailing_zeros()) - 1
-            };
-            if mask(_mm_cmpeq_epi8(v, quote_v)) & keep != 0 {
-                scan.quote = true;
-                return Some(scan);
-            }
-            let cr = mask(_mm_cmpeq_epi8(v, cr_v)) & keep;
-            scan.crs += cr.count_ones() as usize;
-            // max(b, 0x1F) == 0x1F: b is below a space.
-            let below = mask(_mm_cmpeq_epi8(_mm_max_epu8(v, below_space), below_space));
-            scan.controls |= below & !cr & !lf & keep != 0;
-            scan.high |= mask(v) & keep != 0;
-            let seps = mask(_mm_cmpeq_epi8(v, sep_v)) & keep;
-            cut_fields(u64::from(seps), |bit| bit as usize, at, &mut start, spans);
-            if lf != 0 {
-                scan.end = at + lf.trailing_zeros() as usize;
-                spans.push((start, scan.end));
-                return Some(scan);
-            }
-            at += 16;
-        }
-    }
-    scan_tail(chunks.remainder(), at, start, scan, spans)
-}
+wide_scan!(
+    /// [`scan_line`] thirty-two bytes at a time.
+    scan_line_avx2, "avx2", 32, __m256i, _mm256_loadu_si256, _mm256_set1_epi8,
+    _mm256_cmpeq_epi8, _mm256_max_epu8, _mm256_movemask_epi8
+);
+
+#[cfg(target_arch = "x86_64")]
+wide_scan!(
+    /// [`scan_line`] sixteen bytes at a time (SSE2 is part of every x86_64 processor).
+    scan_line_sse2, "sse2", 16, __m128i, _mm_loadu_si128, _mm_set1_epi8, _mm_cmpeq_epi8,
+    _mm_max_epu8, _mm_movemask_epi8
+);
 
 #[cfg(not(target_arch = "x86_64"))]
 fn scan_line(window: &[u8], spans: &mut Vec<(usize, usize)>) -> Option<LineScan> {
@@ -1102,8 +1069,11 @@ mod tests {
     /// The scans of several bytes at a time this processor can run.
     #[cfg(target_arch = "x86_64")]
     fn wide_scans() -> Vec<(&'static str, Scan)> {
-        let mut scans: Vec<(&'static str, Scan)> =
-            vec![("SSE2", scan_line_sse2), ("choisi", scan_line)];
+        let mut scans: Vec<(&'static str, Scan)> = vec![
+            // SAFETY: SSE2 is part of the x86_64 architecture.
+            ("SSE2", |w, s| unsafe { scan_line_sse2(w, s) }),
+            ("choisi", scan_line),
+        ];
         if std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: the processor has AVX2, checked just above.
             scans.push(("AVX2", |w, s| unsafe { scan_line_avx2(w, s) }));
