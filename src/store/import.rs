@@ -401,7 +401,7 @@ pub fn import<'a>(
     };
     closed.map_err(|e| StoreError::Sqlite(e.to_string()))?;
     let (conn, persons) = joined?;
-    phases.done("lecture et écriture des lignes");
+    phases.done("lecture et écriture des lignes et des personnes");
     let d = &report.delivery;
     conn.execute(
         "INSERT INTO _deliveries(id, name, application, version, departement, libelle_departement,
