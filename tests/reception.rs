@@ -212,6 +212,62 @@ fn committed_opales_sample_is_conforme_and_every_defect_is_found() {
     );
 }
 
+/// A delivery's report does not depend on its form. A folder's files are read in the order
+/// CONTROLE.TXT lists them, the order the archive holds them in (in alphabetical order, a table
+/// came before the tables it refers to): the anomalies come in the same order, and the report
+/// shows the same examples of each.
+#[test]
+fn a_folder_and_an_archive_of_one_delivery_give_the_same_report() {
+    let dir = common::tempdir();
+    let folder = common::sample_plain("OPALES", 2000, 3, &dir.path().join("plain"));
+    let pass = dir.path().join("pass");
+    std::fs::write(&pass, "une phrase de passe assez longue\n").unwrap();
+    let tar_dir = dir.path().join("tar");
+    common::sample(
+        "OPALES",
+        2000,
+        3,
+        &tar_dir,
+        "tar",
+        &[
+            "--passphrase-file",
+            pass.to_str().unwrap(),
+            "--work-factor",
+            "4",
+        ],
+    );
+    let tar = tar_dir.join(format!("{}.tar.age", common::delivery_name("OPALES")));
+    let secret = || {
+        Some(Secret::Passphrase(
+            "une phrase de passe assez longue".to_string().into(),
+        ))
+    };
+    let comparable = |r: &reprise::reception::report::ReceptionReport| {
+        let mut v = serde_json::to_value(r).unwrap();
+        let o = v.as_object_mut().unwrap();
+        o.remove("checked_at");
+        o.remove("delivery");
+        // A plain folder is said to have come unencrypted.
+        o.remove("warnings");
+        v
+    };
+    let (from_folder, in_folder) = receive_as(&folder, None, false);
+    let (from_tar, in_tar) = receive_as(&tar, secret(), false);
+    assert!(!in_tar.anomalies.is_empty());
+    assert_eq!(
+        format!("{:?}", in_folder.anomalies),
+        format!("{:?}", in_tar.anomalies)
+    );
+    let (folder, tar) = (comparable(&from_folder), comparable(&from_tar));
+    for (key, value) in folder.as_object().unwrap() {
+        assert_eq!(Some(value), tar.get(key), "{key}");
+    }
+    assert_eq!(
+        from_folder.warnings,
+        ["livraison reçue en clair : elle n'a pas été lue chiffrée"]
+    );
+}
+
 /// A check cancelled while it reads stops with the cancellation, whichever thread sees it.
 #[test]
 fn a_cancelled_check_stops_on_both_paths() {

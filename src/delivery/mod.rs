@@ -13,6 +13,7 @@ mod limits;
 pub use limits::{Counter, LimitedReader};
 
 use age::secrecy::SecretString;
+use std::collections::HashMap;
 use std::fs::{self, File};
 use std::io::{self, BufReader, Read};
 use std::path::{Component, Path, PathBuf};
@@ -123,10 +124,13 @@ pub struct Member<'a> {
 }
 
 /// What the reader of a member wants next.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Flow {
     Continue,
     Stop,
+    /// Go on, and read next these files in this order where the form lets the reader choose (a
+    /// folder); the other files follow, in their own order. An archive comes in its own order.
+    Prefer(Vec<String>),
 }
 
 const AGE_MAGIC: &[u8] = b"age-encryption.org/";
@@ -304,7 +308,9 @@ impl Delivery {
             .filter_map(|f| self.files.iter().find(|p| p.as_str() == *f))
             .collect();
         order.extend(self.files.iter().filter(|p| !first.contains(&p.as_str())));
-        for rel in order {
+        let mut next = 0;
+        while let Some(&rel) = order.get(next) {
+            next += 1;
             if cancel.load(Ordering::Relaxed) {
                 return Err(DeliveryError::Cancelled);
             }
@@ -333,8 +339,10 @@ impl Delivery {
                     reader: &mut reader,
                 })?
             };
-            if flow == Flow::Stop {
-                break;
+            match flow {
+                Flow::Stop => break,
+                Flow::Prefer(preferred) => prefer(&mut order[next..], &preferred, &first),
+                Flow::Continue => {}
             }
         }
         Ok(())
@@ -547,6 +555,23 @@ impl<R: Read> io::BufRead for AgeSource<R> {
     }
 }
 
+/// Puts the files of `rest` that `preferred` lists first, in its order (a file listed twice
+/// where it is listed first); the others after them, in their order. The metadata files
+/// (`first`) stay ahead of everything.
+fn prefer(rest: &mut [&String], preferred: &[String], first: &[&str]) {
+    let mut rank: HashMap<&str, usize> = HashMap::new();
+    for (i, p) in preferred.iter().enumerate() {
+        rank.entry(p.as_str()).or_insert(i);
+    }
+    // A stable sort: files ranked alike (the unlisted ones) keep their order.
+    rest.sort_by_key(|p| {
+        (
+            !first.contains(&p.as_str()),
+            rank.get(p.as_str()).copied().unwrap_or(usize::MAX),
+        )
+    });
+}
+
 /// Opens an age stream (binary or armored) with the secret.
 fn decrypt<R: Read>(
     input: R,
@@ -662,6 +687,65 @@ mod tests {
         w.write_all(plain).expect("written");
         w.finish().and_then(|a| a.finish()).expect("finished");
         out
+    }
+
+    #[test]
+    fn a_folder_is_read_in_the_order_its_reader_prefers_once_it_says_so() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let root = dir.path().join("REPRISE_ITAC_059_20081015");
+        std::fs::create_dir_all(root.join("DONNEES")).expect("folders");
+        for f in [
+            "LISEZMOI.TXT",
+            "CONTROLE.TXT",
+            "DESCRIPTIF.TXT",
+            "EXTRACTION.LOG",
+            "DONNEES/A.TXT",
+            "DONNEES/B.TXT",
+            "DONNEES/C.TXT",
+            "NOTE.TXT",
+        ] {
+            std::fs::write(root.join(f), f).expect("file written");
+        }
+        let delivery = Delivery::open(dir.path()).expect("a plain folder");
+        let mut seen = Vec::new();
+        delivery
+            .read(
+                None,
+                &AtomicBool::new(false),
+                &Counter::default(),
+                &mut |m: Member| {
+                    seen.push(m.path.clone());
+                    Ok(if m.path == "CONTROLE.TXT" {
+                        // A file listed twice, and one that is not there, change nothing else.
+                        Flow::Prefer(
+                            [
+                                "DONNEES/C.TXT",
+                                "NOPE.TXT",
+                                "DONNEES/A.TXT",
+                                "DONNEES/C.TXT",
+                            ]
+                            .map(String::from)
+                            .to_vec(),
+                        )
+                    } else {
+                        Flow::Continue
+                    })
+                },
+            )
+            .expect("read");
+        assert_eq!(
+            seen,
+            [
+                "LISEZMOI.TXT",
+                "CONTROLE.TXT",
+                "DESCRIPTIF.TXT",
+                "EXTRACTION.LOG",
+                "DONNEES/C.TXT",
+                "DONNEES/A.TXT",
+                "DONNEES/B.TXT",
+                "NOTE.TXT",
+            ]
+        );
     }
 
     #[test]

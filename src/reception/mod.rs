@@ -930,6 +930,16 @@ impl<'a, 'l> Reception<'a, 'l> {
         }
         if METADATA.contains(&path.as_str()) {
             self.read_metadata(member)?;
+            // A folder's files are read in the order CONTROLE.TXT lists them, the extraction's
+            // order (that of the archive form): a table then comes after the tables it refers
+            // to, whose references need not wait in memory for them.
+            if path == format::CONTROLE
+                && let Some(c) = &self.controle
+            {
+                return Ok(Flow::Prefer(
+                    c.entries.iter().map(|e| e.path.clone()).collect(),
+                ));
+            }
             return Ok(Flow::Continue);
         }
         let ready = self.metadata.contains_key(format::CONTROLE)
