@@ -1087,8 +1087,9 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// The line scans, thirty-two and sixteen bytes at a time, finds what the scan eight bytes at a time
-        /// finds (the quick path's property below holds the latter to the byte-by-byte reading).
+        /// The line scans, thirty-two and sixteen bytes at a time, find what the scan eight
+        /// bytes at a time finds (the quick path's property below holds the latter to the
+        /// byte-by-byte reading).
         #[test]
         fn the_wide_scan_is_the_portable_scan(
             bytes in proptest::collection::vec(

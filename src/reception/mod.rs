@@ -84,6 +84,11 @@ pub enum LoadError {
 
 /// Receives what the reception reads.
 pub trait Loader {
+    /// The application's profile as the reception found it (none: generic mode), once, before
+    /// any table.
+    fn profile(&mut self, _profile: Option<&Profile>) -> Result<(), LoadError> {
+        Ok(())
+    }
     fn begin_table(&mut self, index: usize, table: &TableInfo) -> Result<(), LoadError>;
     /// A row of table `index`, record `record` of its table and `file_record` of its file (they
     /// differ when a file holds several tables); `raw` is the record exactly as delivered (with
@@ -1080,6 +1085,7 @@ impl<'a, 'l> Reception<'a, 'l> {
             })
             .unwrap_or_default();
         self.profile = Profile::find(self.opts.profiles, &app, &version).cloned();
+        self.loader.profile(self.profile.as_ref())?;
         if self.profile.is_none() {
             self.warnings.push(format!(
                 "aucun profil pour l'application « {app} » version « {version} » : mode générique (tables consultables, recherche dans toutes les colonnes de texte, pas de dossier assemblé ; les identifiants NIR, FINESS, UAI ne sont pas vérifiés)"

@@ -107,17 +107,23 @@ pub struct Persons {
 }
 
 impl Persons {
-    /// The persons of `application`'s delivery `delivery_id`, as `profile` says where they
-    /// are (none without a profile); each one goes to `postings` too.
-    pub fn new(
-        delivery_id: i64,
-        application: &str,
-        profile: Option<&Profile>,
-        postings: Collector,
-    ) -> Persons {
-        let mut sources = Vec::new();
+    /// The persons of `application`'s delivery `delivery_id`, each one going to `postings` too:
+    /// none until a profile says where they are ([`Persons::follow`]).
+    pub fn new(delivery_id: i64, application: &str, postings: Collector) -> Persons {
+        Persons {
+            delivery_id,
+            application: application.to_string(),
+            sources: Vec::new(),
+            postings,
+        }
+    }
+
+    /// Takes persons where `profile` says they are: its person table and its archive tables
+    /// (without a profile, nowhere).
+    pub fn follow(&mut self, profile: Option<&Profile>) {
+        self.sources.clear();
         if let Some(p) = profile.and_then(|p| p.person.as_ref()) {
-            sources.push(Source {
+            self.sources.push(Source {
                 table: p.table.clone(),
                 archived: false,
                 dossier: p.dossier.clone(),
@@ -136,7 +142,7 @@ impl Persons {
             });
         }
         for a in profile.map(|p| p.archives.as_slice()).unwrap_or_default() {
-            sources.push(Source {
+            self.sources.push(Source {
                 table: a.table.clone(),
                 archived: true,
                 dossier: a.dossier.clone(),
@@ -150,12 +156,6 @@ impl Persons {
                 nir15: None,
                 link: None,
             });
-        }
-        Persons {
-            delivery_id,
-            application: application.to_string(),
-            sources,
-            postings,
         }
     }
 
@@ -390,7 +390,8 @@ mod tests {
 
     #[test]
     fn a_source_table_gives_its_person_columns_and_a_variant_without_one_gives_none() {
-        let persons = Persons::new(1, "ITAC", Some(&itac()), Collector::start());
+        let mut persons = Persons::new(1, "ITAC", Collector::start());
+        persons.follow(Some(&itac()));
         let c = persons
             .columns("ITAC_DOSSIER", &names(&DOSSIER))
             .expect("the person table");
@@ -409,7 +410,8 @@ mod tests {
         );
         assert!(persons.columns("ITAC_DEMANDE", &names(&DOSSIER)).is_none());
         // Without a profile, no table gives persons.
-        let none = Persons::new(1, "ITAC", None, Collector::start());
+        let mut none = Persons::new(1, "ITAC", Collector::start());
+        none.follow(None);
         assert!(none.columns("ITAC_DOSSIER", &names(&DOSSIER)).is_none());
     }
 
@@ -419,7 +421,8 @@ mod tests {
         conn.execute_batch(SCHEMA).expect("schema");
         conn.execute_batch(super::super::postings::SCHEMA)
             .expect("posting lists");
-        let mut persons = Persons::new(7, "ITAC", Some(&itac()), Collector::start());
+        let mut persons = Persons::new(7, "ITAC", Collector::start());
+        persons.follow(Some(&itac()));
         let c = persons
             .columns("ITAC_DOSSIER", &names(&DOSSIER))
             .expect("the person table");

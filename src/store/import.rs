@@ -364,22 +364,12 @@ pub fn import<'a>(
         |r| r.get(0),
     )?;
     let profiles = opts.receive.profiles;
-    // The person index is made as the tables are written, by the profile that LISEZMOI.TXT's
-    // application and version name (the reception reads the same file). The search keys of
-    // the persons the store keeps go first: posting lists are in the order of persons.
-    let version = lisezmoi
-        .as_ref()
-        .and_then(|l| l.get("VERSION"))
-        .unwrap_or("")
-        .to_string();
+    // The person index is made as the tables are written, by the profile the reception finds.
+    // The search keys of the persons the store keeps go first: posting lists are in the order
+    // of persons.
     let mut postings = crate::search::postings::Collector::start();
     postings.push_stored(&conn)?;
-    let persons = crate::search::index::Persons::new(
-        delivery_id,
-        &application,
-        crate::profile::Profile::find(profiles, &application, &version),
-        postings,
-    );
+    let persons = crate::search::index::Persons::new(delivery_id, &application, postings);
     let writeback = Writeback::start(&tmp_path);
     let (loader, handle) = writer::spawn(conn, delivery_id, application.clone(), persons);
     let mut loader = loader;

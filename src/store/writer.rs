@@ -6,6 +6,7 @@ use super::colindex::{self, Blocks, Built, ColumnBuilder, Runs};
 use super::insert::Insert;
 use super::{StoreError, sql_ident};
 use crate::format::descriptif::ColumnType;
+use crate::profile::Profile;
 use crate::reception::anomaly::Anomaly;
 use crate::reception::value::Value;
 use crate::reception::{FileInfo, LoadError, Loader, TableInfo, tables_of_file};
@@ -161,6 +162,8 @@ impl Rows {
 }
 
 pub(crate) enum Msg {
+    /// The application's profile (before any table): where the person index takes persons.
+    Profile(Option<Box<Profile>>),
     Begin(usize, Box<TableInfo>),
     Rows(Rows),
     /// A sorted run of a column's index (table, column position), kept until the table ends.
@@ -241,6 +244,10 @@ impl StoreLoader {
 }
 
 impl Loader for StoreLoader {
+    fn profile(&mut self, profile: Option<&Profile>) -> Result<(), LoadError> {
+        self.send(Msg::Profile(profile.cloned().map(Box::new)))
+    }
+
     fn begin_table(&mut self, index: usize, table: &TableInfo) -> Result<(), LoadError> {
         self.flush()?;
         let indexed = colindex::indexed_columns(table.columns.iter().map(|c| {
@@ -328,7 +335,8 @@ impl Loader for StoreLoader {
 pub(crate) type WriterHandle = JoinHandle<Result<(Connection, Persons), StoreError>>;
 
 /// Starts the writer thread on `conn` (keyed, schema created, in a transaction); the rows of the
-/// tables `persons` takes persons from go to it as they are written.
+/// tables `persons` takes persons from (by the profile the reception sends) go to it as they
+/// are written.
 pub(crate) fn spawn(
     conn: Connection,
     delivery_id: i64,
@@ -409,6 +417,7 @@ fn write_all(
     )?;
     for msg in rx {
         match msg {
+            Msg::Profile(profile) => persons.follow(profile.as_deref()),
             Msg::Begin(index, info) => {
                 let shared = tables_of_file(&info.file).is_some_and(|t| t.len() > 1);
                 let sql_name = format!("{app}__{}", info.name);
@@ -472,23 +481,17 @@ fn write_all(
                         placeholders.join(", ")
                     ),
                 )?;
+                let columns: Vec<String> = info.columns.iter().map(|c| c.name.clone()).collect();
                 tables.insert(
                     index,
                     Open {
                         id,
                         sql: sql_ident(&sql_name),
-                        columns: info.columns.iter().map(|c| c.name.clone()).collect(),
+                        persons: persons.columns(&info.name, &columns),
+                        columns,
                         runs: Runs::default(),
                         shared,
                         insert,
-                        persons: persons.columns(
-                            &info.name,
-                            &info
-                                .columns
-                                .iter()
-                                .map(|c| c.name.clone())
-                                .collect::<Vec<_>>(),
-                        ),
                     },
                 );
             }
